@@ -1,0 +1,105 @@
+/**
+ * Handoff domain types shared by the service, the store and the GraphQL layer. Plain data: the
+ * store returns these, the service hands them out, resolvers map them to GraphQL types.
+ */
+
+export type HandoffState = 'PENDING' | 'SIGNALED' | 'FAILED';
+
+/** Codes a handoff's `lastError.code` can hold: the CXone codes plus the gateway's own. */
+export type HandoffErrorCode =
+  | 'CXONE_CONTACT_NOT_FOUND'
+  | 'CXONE_BAD_REQUEST'
+  | 'CXONE_AUTH_FAILED'
+  | 'CXONE_UNAVAILABLE'
+  | 'CXONE_THROTTLED'
+  | 'CXONE_TIMEOUT'
+  | 'RETRIES_EXHAUSTED';
+
+export interface HandoffError {
+  readonly code: HandoffErrorCode;
+  /** Safe to show a caller: never a secret, token or upstream body verbatim. */
+  readonly message: string;
+  readonly upstreamStatus: number | null;
+  readonly at: Date;
+}
+
+export interface Handoff {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly contactId: string;
+  readonly state: HandoffState;
+  /** p1..p9 in order, as sent to CXone. */
+  readonly params: readonly string[];
+  readonly context: unknown;
+  readonly idempotencyKey: string | null;
+  readonly attempts: number;
+  readonly lastError: HandoffError | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly signaledAt: Date | null;
+}
+
+/** What `registerCall` recorded from a SIP INVITE. */
+export interface Call {
+  readonly tenantId: string;
+  readonly contactId: string;
+  readonly pseudoNumber: string;
+  readonly from: string | null;
+  readonly sipCallId: string | null;
+  readonly receivedAt: Date;
+}
+
+/** Input of `signalContact`, already validated by the GraphQL layer. */
+export interface SignalRequest {
+  readonly contactId: string;
+  readonly params: readonly string[];
+  readonly context: unknown;
+  readonly idempotencyKey: string | null;
+}
+
+export interface HandoffQuery {
+  readonly first: number;
+  /** Opaque cursor from a previous page. */
+  readonly after: string | null;
+  readonly state: HandoffState | null;
+  readonly contactId: string | null;
+}
+
+export interface HandoffPage {
+  readonly items: readonly Handoff[];
+  /** Opaque cursor of each item, same order as `items`. */
+  readonly cursors: readonly string[];
+  readonly hasNextPage: boolean;
+}
+
+/** A SIP INVITE reduced to what the gateway keeps (see `sip-invite.ts`). */
+export interface ParsedInvite {
+  readonly requestUri: string;
+  /** E.164 number from the Request-URI (or `To` when the URI has none). */
+  readonly pseudoNumber: string;
+  readonly from: string | null;
+  readonly callId: string;
+  readonly contactId: string;
+}
+
+/**
+ * What the GraphQL layer may ask of the handoff domain. Every method is scoped to one tenant: data
+ * of another tenant is never returned (it reads as "not found").
+ */
+export interface HandoffOperations {
+  /**
+   * Records the handoff durably, then signals CXone, waiting up to the configured deadline.
+   * Resolves to the handoff in its state then (PENDING when the deadline passed first).
+   * Rejects with `IdempotencyConflictError` or `StoreUnavailableError`.
+   */
+  signal(tenantId: string, request: SignalRequest): Promise<Handoff>;
+  /** Latest handoff of the tenant for that contact, or null. */
+  status(tenantId: string, contactId: string): Promise<Handoff | null>;
+  get(tenantId: string, id: string): Promise<Handoff | null>;
+  list(tenantId: string, query: HandoffQuery): Promise<HandoffPage>;
+  /** Re-runs a FAILED handoff whose cause is retryable; rejects with `HandoffNotFoundError` or `NotRetryableError`. */
+  retry(tenantId: string, id: string): Promise<Handoff>;
+  /** Records (upserts) the call facts of an INVITE already parsed and checked against the tenant. */
+  registerCall(tenantId: string, invite: ParsedInvite): Promise<Call>;
+  getCall(tenantId: string, contactId: string): Promise<Call | null>;
+}
