@@ -17,7 +17,11 @@ declare module 'vitest' {
 let postgres: TempPostgres | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: project.config.root });
+  // tsc emits even when it finds type errors; `npm run typecheck` is where those fail the build, so
+  // a type error elsewhere does not stop suites that only need the emitted JavaScript.
+  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: project.config.root }).catch(
+    (error: { stdout?: string }) => console.warn(`tsc reported errors while building dist/:\n${error.stdout ?? ''}`),
+  );
   postgres = await startTempPostgres();
   project.provide('postgresUrl', postgres.url);
 }
