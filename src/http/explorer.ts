@@ -1,0 +1,127 @@
+/**
+ * The offline GraphQL explorer: GraphiQL 3.9's prebuilt UMD bundle with React 18, served from the
+ * project's own node_modules. No CDN, no bundler: the page works with the network off (DESIGN §12).
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { type FastifyInstance, type FastifyRequest } from 'fastify';
+
+/** One tab the explorer opens with. */
+export interface ExplorerTab {
+  readonly query: string;
+  readonly variables?: string;
+  /** JSON object text, e.g. `{"Authorization":"Bearer dev-signal-key"}`. */
+  readonly headers?: string;
+}
+
+export interface ExplorerOptions {
+  /** GraphQL endpoint path the page posts to. */
+  readonly endpoint: string;
+  /** Tabs opened on first visit (GraphiQL keeps the user's own tabs in localStorage after that). */
+  readonly tabs: readonly ExplorerTab[];
+  readonly title?: string;
+}
+
+/** URL prefix of the explorer's static files. */
+export const EXPLORER_ASSET_PREFIX = '/explorer/assets/';
+
+const require = createRequire(import.meta.url);
+
+/** The only files served: a fixed map, so no request path ever reaches the file system. */
+const ASSETS: Readonly<Record<string, { readonly pkg: string; readonly path: string; readonly type: string }>> = {
+  'graphiql.min.css': { pkg: 'graphiql', path: 'graphiql.min.css', type: 'text/css; charset=utf-8' },
+  'graphiql.min.js': { pkg: 'graphiql', path: 'graphiql.min.js', type: 'text/javascript; charset=utf-8' },
+  'react.production.min.js': { pkg: 'react', path: 'umd/react.production.min.js', type: 'text/javascript; charset=utf-8' },
+  'react-dom.production.min.js': {
+    pkg: 'react-dom',
+    path: 'umd/react-dom.production.min.js',
+    type: 'text/javascript; charset=utf-8',
+  },
+};
+
+/** The packages' `exports` hide their UMD files, so resolve the package root and join the path. */
+function assetPath(asset: { readonly pkg: string; readonly path: string }): string {
+  return join(dirname(require.resolve(`${asset.pkg}/package.json`)), asset.path);
+}
+
+/** Escapes text for a `<script>` block: JSON is safe there once `<` cannot open a tag. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The explorer's HTML page. */
+export function explorerHtml(options: ExplorerOptions): string {
+  const a = EXPLORER_ASSET_PREFIX;
+  const config = { endpoint: options.endpoint, tabs: options.tabs };
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(options.title ?? 'cxone-gateway explorer')}</title>
+<link rel="stylesheet" href="${a}graphiql.min.css">
+<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+<div id="graphiql">Loading the explorer…</div>
+<script src="${a}react.production.min.js"></script>
+<script src="${a}react-dom.production.min.js"></script>
+<script src="${a}graphiql.min.js"></script>
+<script>
+  const config = ${scriptJson(config)};
+  const fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, {
+      fetcher,
+      defaultTabs: config.tabs,
+      defaultEditorToolsVisibility: 'headers',
+      shouldPersistHeaders: true,
+    }),
+  );
+</script>
+</body>
+</html>
+`;
+}
+
+/** True for a browser navigation (HTML wanted) that is not itself a GraphQL GET request. */
+export function wantsExplorer(request: FastifyRequest): boolean {
+  if (request.method !== 'GET') return false;
+  const accept = request.headers.accept ?? '';
+  if (!accept.includes('text/html')) return false;
+  const query = request.query as Record<string, unknown> | undefined;
+  return !query || query.query === undefined;
+}
+
+/**
+ * Adds `GET /` (the page) and `GET /explorer/assets/:file` to the app, and returns the page's HTML
+ * so the GraphQL route can answer browser navigations to the endpoint itself.
+ */
+export function registerExplorer(app: FastifyInstance, options: ExplorerOptions): { readonly html: string } {
+  const html = explorerHtml(options);
+  const cache = new Map<string, Buffer>();
+
+  app.get('/', async (_request, reply) => {
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+  });
+
+  app.get<{ Params: { file: string } }>(`${EXPLORER_ASSET_PREFIX}:file`, async (request, reply) => {
+    const asset = Object.hasOwn(ASSETS, request.params.file) ? ASSETS[request.params.file] : undefined;
+    if (!asset) {
+      return reply.code(404).send({ error: 'not_found', message: 'No such explorer asset.' });
+    }
+    let body = cache.get(request.params.file);
+    if (!body) {
+      body = await readFile(assetPath(asset));
+      cache.set(request.params.file, body);
+    }
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(body);
+  });
+
+  return { html };
+}
