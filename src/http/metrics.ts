@@ -1,0 +1,74 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of the gateway's own, so two gateways in one
+ * process (tests) never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { type NiceHooks } from '../nice/types.js';
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** GraphQL requests by operation name and outcome (`ok` or the first error's code). */
+  readonly requests: Counter<'operation' | 'outcome'>;
+  /** Handoffs entering each state (a transition counter: PENDING on accept, then the final state). */
+  readonly handoffTransitions: Counter<'state'>;
+  /** CXone HTTP exchanges by kind and status (or `error`). */
+  readonly cxoneRequests: Counter<'kind' | 'status'>;
+  readonly cxoneLatency: Histogram<'kind'>;
+  /** Token requests made to CXone. */
+  readonly tokenFetches: Counter;
+  /** PENDING handoffs the retry worker saw due on its last pass. */
+  readonly workerBacklog: Gauge;
+  /** Hooks for the CXone client that feed the CXone metrics. */
+  readonly niceHooks: NiceHooks;
+}
+
+/** Creates the registry and every metric; `defaults` adds Node's process metrics (RSS, event loop lag). */
+export function createMetrics(options: { readonly defaults?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaults ?? true) {
+    collectDefaultMetrics({ register: registry });
+  }
+  const requests = new Counter({
+    name: 'cxgw_graphql_requests_total',
+    help: 'GraphQL requests by operation and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const handoffTransitions = new Counter({
+    name: 'cxgw_handoff_transitions_total',
+    help: 'Handoffs entering a state.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const cxoneRequests = new Counter({
+    name: 'cxgw_cxone_requests_total',
+    help: 'CXone HTTP exchanges by kind (token, discovery, signal) and status.',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+  });
+  const cxoneLatency = new Histogram({
+    name: 'cxgw_cxone_request_duration_seconds',
+    help: 'Latency of CXone HTTP exchanges.',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
+  const tokenFetches = new Counter({
+    name: 'cxgw_cxone_token_fetches_total',
+    help: 'Token requests made to CXone.',
+    registers: [registry],
+  });
+  const workerBacklog = new Gauge({
+    name: 'cxgw_retry_worker_backlog',
+    help: 'PENDING handoffs due for the retry worker on its last pass.',
+    registers: [registry],
+  });
+  const niceHooks: NiceHooks = {
+    onUpstream({ kind, outcome, ms }) {
+      cxoneRequests.inc({ kind, status: String(outcome) });
+      cxoneLatency.observe({ kind }, ms / 1000);
+      if (kind === 'token') tokenFetches.inc();
+    },
+  };
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog, niceHooks };
+}
