@@ -1,0 +1,98 @@
+/**
+ * The durable store of handoffs and calls. Two implementations (PGlite embedded, PostgreSQL shared)
+ * run the same SQL (`handoff.sql.ts`) and migrations (`migrations.ts`). Every write resolves only
+ * once it is committed, so the service may call CXone right after `insertOrGet` resolves.
+ *
+ * Times are passed in by the caller (the service's clock), never taken from the database's `now()`:
+ * tests drive leases and ages with a fake clock, and cursors round-trip exactly at millisecond
+ * precision. Replicas sharing PostgreSQL therefore need synchronised clocks (NTP); leases are tens
+ * of seconds, far above ordinary skew.
+ *
+ * Failures to reach the database reject with `StoreUnavailableError`.
+ */
+import { type Call, type Handoff, type HandoffError, type HandoffErrorCode, type HandoffState } from '../handoff/handoff.js';
+
+/** A handoff as stored: the domain fields plus what the service needs for idempotency and the worker. */
+export interface HandoffRecord extends Handoff {
+  /** Hash of the input (contact id, params, context); a replay with a different hash is a conflict. */
+  readonly inputHash: string;
+  /** When the row last became PENDING (creation, or a `retry`); the worker's max age counts from here. */
+  readonly pendingSince: Date;
+  /** Replica working the row, while leased. */
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: Date | null;
+  /** Earliest time the retry worker may claim the row (PENDING rows only). */
+  readonly nextAttemptAt: Date | null;
+}
+
+/** A new PENDING handoff, leased to the replica that will attempt it at once. */
+export interface NewHandoff {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly contactId: string;
+  readonly params: readonly string[];
+  readonly context: unknown;
+  readonly idempotencyKey: string | null;
+  readonly inputHash: string;
+  readonly leaseOwner: string;
+  readonly leaseUntil: Date;
+  readonly now: Date;
+}
+
+/** Keyset position in the `created_at desc, id desc` order. */
+export interface HandoffKey {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface ListHandoffs {
+  readonly tenantId: string;
+  readonly limit: number;
+  readonly after: HandoffKey | null;
+  readonly state: HandoffState | null;
+  readonly contactId: string | null;
+}
+
+/** The end of an attempt: SIGNALED or FAILED, releasing the lease. */
+export interface HandoffOutcome {
+  readonly state: Exclude<HandoffState, 'PENDING'>;
+  readonly attempts: number;
+  readonly lastError: HandoffError | null;
+  readonly signaledAt: Date | null;
+  readonly now: Date;
+}
+
+export interface HandoffStore {
+  /**
+   * Inserts the handoff, or returns the one already stored under `(tenantId, idempotencyKey)`
+   * (`created: false`); the caller compares `inputHash`. A null key never conflicts.
+   */
+  insertOrGet(handoff: NewHandoff): Promise<{ readonly record: HandoffRecord; readonly created: boolean }>;
+  get(tenantId: string, id: string): Promise<HandoffRecord | null>;
+  latestForContact(tenantId: string, contactId: string): Promise<HandoffRecord | null>;
+  /** Up to `limit` handoffs after the key, newest first. */
+  list(query: ListHandoffs): Promise<HandoffRecord[]>;
+  /** Records retry progress on a PENDING row this owner holds; null when the row is no longer ours. */
+  recordProgress(id: string, owner: string, progress: { readonly attempts: number; readonly lastError: HandoffError; readonly now: Date }): Promise<HandoffRecord | null>;
+  /** Ends an attempt on a PENDING row this owner holds; null when the row is no longer ours. */
+  complete(id: string, owner: string, outcome: HandoffOutcome): Promise<HandoffRecord | null>;
+  /** Gives a PENDING row back (e.g. on shutdown) so any replica's worker may claim it from `now`. */
+  release(id: string, owner: string, now: Date): Promise<boolean>;
+  /**
+   * Leases up to `limit` PENDING rows that are due and whose lease expired, skipping rows another
+   * transaction holds (`FOR UPDATE SKIP LOCKED`): two concurrent claimers never get the same row.
+   */
+  claimDue(claim: { readonly owner: string; readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<HandoffRecord[]>;
+  /** FAILED → PENDING, leased to `owner`, when its last error code is one of `codes`; null otherwise. */
+  reopen(
+    tenantId: string,
+    id: string,
+    reopen: { readonly owner: string; readonly leaseUntil: Date; readonly now: Date; readonly codes: readonly HandoffErrorCode[] },
+  ): Promise<HandoffRecord | null>;
+  /** Inserts or replaces the call facts of `(tenantId, contactId)`. */
+  upsertCall(call: Call): Promise<Call>;
+  getCall(tenantId: string, contactId: string): Promise<Call | null>;
+  /** Resolves when the database answers; rejects with `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

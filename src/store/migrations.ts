@@ -1,0 +1,103 @@
+/**
+ * Numbered schema migrations, shared by both stores. They live here as string constants because tsc
+ * does not copy `.sql` files into `dist/`. Never edit an applied migration: add the next number.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'handoffs and calls',
+    sql: /* SQL */ `
+      CREATE TABLE handoffs (
+        id                 uuid PRIMARY KEY,
+        tenant_id          text NOT NULL,
+        contact_id         text NOT NULL,
+        state              text NOT NULL CHECK (state IN ('PENDING', 'SIGNALED', 'FAILED')),
+        params             text[] NOT NULL,
+        context            jsonb,
+        idempotency_key    text,
+        input_hash         text NOT NULL,
+        attempts           integer NOT NULL DEFAULT 0,
+        last_error_code    text,
+        last_error_message text,
+        last_error_status  integer,
+        last_error_at      timestamptz,
+        pending_since      timestamptz NOT NULL,
+        lease_owner        text,
+        lease_until        timestamptz,
+        next_attempt_at    timestamptz,
+        created_at         timestamptz NOT NULL,
+        updated_at         timestamptz NOT NULL,
+        signaled_at        timestamptz,
+        CONSTRAINT handoffs_tenant_idempotency_key UNIQUE (tenant_id, idempotency_key)
+      );
+      -- handoffStatus (latest for a contact) and handoffs(contactId: ...) pages.
+      CREATE INDEX handoffs_tenant_contact_created ON handoffs (tenant_id, contact_id, created_at DESC, id DESC);
+      -- handoffs(...) pages without a contact filter.
+      CREATE INDEX handoffs_tenant_created ON handoffs (tenant_id, created_at DESC, id DESC);
+      -- The retry worker's due query: small, since only PENDING rows are in it.
+      CREATE INDEX handoffs_due ON handoffs (next_attempt_at) WHERE state = 'PENDING';
+
+      CREATE TABLE calls (
+        tenant_id     text NOT NULL,
+        contact_id    text NOT NULL,
+        pseudo_number text NOT NULL,
+        from_address  text,
+        sip_call_id   text,
+        received_at   timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, contact_id)
+      );
+    `,
+  },
+];
+
+/** One database session: the migration runner needs the advisory lock and its unlock on the same one. */
+export interface MigrationSession {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Runs a script of several statements without parameters. */
+  exec(sql: string): Promise<unknown>;
+}
+
+/** Arbitrary but fixed key of the advisory lock that serialises migration runs across replicas. */
+const MIGRATION_LOCK_KEY = 7_214_356_001;
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction.
+ * Idempotent. Two replicas starting at once serialise on a session-level advisory lock: the second
+ * waits, then finds everything applied. Returns the versions it applied.
+ */
+export async function runMigrations(session: MigrationSession, list: readonly Migration[] = migrations): Promise<number[]> {
+  await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await session.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await session.query('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => (row as { version: number }).version));
+    const done: number[] = [];
+    for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      await session.query('BEGIN');
+      try {
+        await session.exec(migration.sql);
+        await session.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await session.query('COMMIT');
+      } catch (error) {
+        await session.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      done.push(migration.version);
+    }
+    return done;
+  } finally {
+    await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+  }
+}
