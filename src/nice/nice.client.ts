@@ -1,0 +1,214 @@
+/**
+ * `createNiceClient`: signals CXone contacts (DESIGN §6). Each try gets a token (cached, single
+ * flight), the tenant's API endpoint (config or discovery) and sends one Signal API request; a
+ * 401/403 invalidates the token and re-sends once with a fresh one; retryable failures go through
+ * the retry policy within the caller's deadline.
+ *
+ * HTTP goes through one undici `Agent`, which keeps one keep-alive `Pool` per upstream origin
+ * (auth host, API host), unless a dispatcher is injected (tests pass a `MockAgent`); the client
+ * closes only a dispatcher it created. The global dispatcher is never touched.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { type Budget, exchangeTimeout } from './budget.js';
+import { Discovery } from './discovery.js';
+import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, signalFailure } from './errors.js';
+import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './http.js';
+import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry.js';
+import { type AccessToken, TokenProvider } from './token.provider.js';
+import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
+
+/** Dependencies and settings of the client; all optional. */
+export interface NiceClientOptions {
+  /** undici dispatcher for every request; default: an `Agent` owned (and closed) by the client. */
+  readonly dispatcher?: Dispatcher | undefined;
+  /** Time source for deadlines and token expiry; default `Date.now`. */
+  readonly clock?: Clock | undefined;
+  /** Receives debug/warn lines (no secrets); default: silent. */
+  readonly log?: NiceLogger | undefined;
+  /** Observability hooks (one `onUpstream` per exchange). */
+  readonly hooks?: NiceHooks | undefined;
+  /** Retry policy overrides (`DEFAULT_RETRY`). */
+  readonly retry?: Partial<RetryConfig> | undefined;
+  /** Refresh this long before a token expires, within the bounds of `refreshMarginMs`; default 600. */
+  readonly tokenRefreshMarginSeconds?: number | undefined;
+  /** Longest one exchange (connect, headers, body) may take; default 2000 ms. */
+  readonly attemptTimeoutMs?: number | undefined;
+  /** Connections per upstream origin of the default `Agent`; default 64. */
+  readonly connectionsPerOrigin?: number | undefined;
+}
+
+/** The client plus its token provider (for tests and metrics). */
+export interface NiceClientHandle extends NiceClient {
+  readonly tokens: TokenProvider;
+}
+
+/** Default time one exchange may take. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2_000;
+
+/** The most params a signal carries (p1..p9). */
+export const MAX_SIGNAL_PARAMS = 9;
+
+/** Creates the CXone client. */
+export function createNiceClient(options: NiceClientOptions = {}): NiceClientHandle {
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+  const ownedDispatcher =
+    options.dispatcher === undefined
+      ? new Agent({
+          connections: options.connectionsPerOrigin ?? 64,
+          keepAliveTimeout: 30_000,
+          keepAliveMaxTimeout: 300_000,
+          connect: { timeout: attemptTimeoutMs },
+          headersTimeout: attemptTimeoutMs,
+          bodyTimeout: attemptTimeoutMs,
+        })
+      : undefined;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log);
+  const discovery = new Discovery(http, clock, attemptTimeoutMs);
+  const tokens = new TokenProvider({ http, discovery, clock, log, attemptTimeoutMs, refreshMarginSeconds: options.tokenRefreshMarginSeconds });
+  const retryConfig: RetryConfig = Object.freeze({ ...DEFAULT_RETRY, ...options.retry });
+  const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig });
+  return {
+    tokens,
+    signal: (tenant, contactId, params, signalOptions) => signaler.signal(tenant, contactId, params, signalOptions),
+    close: async () => {
+      await ownedDispatcher?.close();
+    },
+  };
+}
+
+interface SignalerDeps {
+  readonly http: UpstreamHttp;
+  readonly discovery: Discovery;
+  readonly tokens: TokenProvider;
+  readonly clock: Clock;
+  readonly log: NiceLogger;
+  readonly attemptTimeoutMs: number;
+  readonly retry: RetryConfig;
+}
+
+/** Per-call bookkeeping shared by the tries of one `signal`. */
+interface CallState {
+  tries: number;
+  authRetried: boolean;
+}
+
+class Signaler {
+  readonly #deps: SignalerDeps;
+
+  constructor(deps: SignalerDeps) {
+    this.#deps = deps;
+  }
+
+  async signal(tenant: NiceTenant, contactId: string, params: readonly string[], options: SignalOptions): Promise<SignalResult> {
+    if (params.length > MAX_SIGNAL_PARAMS) throw badInput(`A signal carries at most ${MAX_SIGNAL_PARAMS} params (p1..p9); got ${params.length}.`);
+    if (contactId.trim() === '') throw badInput('A signal needs a contact id.');
+    const { clock, retry, log } = this.#deps;
+    const deadline = Math.min(options.deadline, clock.now() + retry.totalMs);
+    const budget: Budget = { deadline, signal: options.signal };
+    const call: CallState = { tries: 0, authRetried: false };
+    try {
+      const status = await runWithRetries(() => this.#try(tenant, contactId, params, budget, call), {
+        config: retry,
+        deadline,
+        clock,
+        signal: options.signal,
+        onRetry: ({ error, delayMs }) => {
+          log.debug({ tenant: tenant.id, contactId, code: error.code, upstreamStatus: error.upstreamStatus, correlationId: error.correlationId, attempt: call.tries, delayMs }, 'retrying CXone signal');
+          options.onRetry?.({ error, attempt: call.tries, delayMs });
+        },
+      });
+      return { status, attempts: call.tries };
+    } catch (error) {
+      const final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly.' });
+      log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
+      throw final.withAttempts(call.tries);
+    }
+  }
+
+  async #try(tenant: NiceTenant, contactId: string, params: readonly string[], budget: Budget, call: CallState): Promise<number> {
+    const { tokens, discovery } = this.#deps;
+    call.tries += 1;
+    let token = await tokens.get(tenant, budget);
+    const endpoint = await this.#apiEndpoint(tenant, token, budget);
+    try {
+      let response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+      if (refusesToken(response.status) && !call.authRetried) {
+        tokens.invalidate(tenant, token);
+        call.authRetried = true;
+        call.tries += 1;
+        token = await tokens.get(tenant, budget);
+        response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+      }
+      if (refusesToken(response.status)) {
+        tokens.invalidate(tenant, token);
+        throw this.#failure(tenant, contactId, response);
+      }
+      return response.status;
+    } catch (error) {
+      // A failure to reach or use the endpoint may mean it moved; throttling says nothing of that.
+      if (isNiceError(error) && error.retryable && error.code !== NiceErrorCode.Throttled && tenant.cxone.apiEndpoint === undefined && token.cxoneTenantId !== undefined) {
+        discovery.forgetApiEndpoint(tenant.cxone.issuer, token.cxoneTenantId);
+      }
+      throw error;
+    }
+  }
+
+  async #apiEndpoint(tenant: NiceTenant, token: AccessToken, budget: Budget): Promise<URL> {
+    const configured = tenant.cxone.apiEndpoint;
+    if (configured !== undefined && configured !== '') return new URL(configured);
+    if (token.cxoneTenantId === undefined) {
+      throw misconfigured('discovery', 'The token answer carried no id_token with a tenantId, so the API endpoint cannot be discovered; set api_endpoint in the tenant config.');
+    }
+    return this.#deps.discovery.apiEndpoint(tenant.cxone.issuer, token.cxoneTenantId, budget);
+  }
+
+  /** Sends one Signal API request; resolves with a 2xx or 401/403 answer, rejects otherwise. */
+  async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
+    const { http, clock, attemptTimeoutMs } = this.#deps;
+    const response = await http.exchange({
+      kind: 'signal',
+      url: signalUrl(endpoint, tenant.cxone.apiVersion, contactId, params),
+      method: 'POST',
+      headers: { authorization: token.authorization(), accept: 'application/json' },
+      timeoutMs: exchangeTimeout(budget, attemptTimeoutMs, clock),
+      signal: budget.signal,
+    });
+    if ((response.status >= 200 && response.status <= 299) || refusesToken(response.status)) return response;
+    throw this.#failure(tenant, contactId, response);
+  }
+
+  #failure(tenant: NiceTenant, contactId: string, response: UpstreamResponse): NiceError {
+    if (response.status < 200) return malformedAnswer('signal', response.status, 'an informational status as the final answer', response.correlationId);
+    const { credentials } = tenant.cxone;
+    return signalFailure(contactId, {
+      kind: 'signal',
+      status: response.status,
+      correlationId: response.correlationId,
+      retryAfterMs: parseRetryAfter(response.retryAfter, this.#deps.clock.now()),
+      upstreamError: errorSnippet(response.body, [credentials.clientId, credentials.clientSecret, credentials.accessKeyId, credentials.accessKeySecret]),
+    });
+  }
+}
+
+const refusesToken = (status: number): boolean => status === 401 || status === 403;
+
+/**
+ * `{api_endpoint}/incontactapi/services/{vN.0}/interactions/{contactId}/signal?p1=..&pN=..`, keeping
+ * any path prefix of the endpoint. Params are percent-encoded (`%20`, not `+`).
+ */
+export function signalUrl(endpoint: URL, apiVersion: string, contactId: string, params: readonly string[]): URL {
+  const url = new URL(endpoint.href);
+  const base = url.pathname.replace(/\/+$/, '');
+  url.pathname = `${base}/incontactapi/services/${normalizeApiVersion(apiVersion)}/interactions/${encodeURIComponent(contactId)}/signal`;
+  url.search = params.map((value, index) => `p${index + 1}=${encodeURIComponent(value)}`).join('&');
+  url.hash = '';
+  return url;
+}
+
+/** `v30.0`, `30.0`, `v30` and `30` all mean `v30.0`. */
+export function normalizeApiVersion(apiVersion: string): string {
+  const bare = apiVersion.trim().replace(/^v/i, '');
+  return `v${bare.includes('.') ? bare : `${bare}.0`}`;
+}
