@@ -128,7 +128,7 @@ export interface UpstreamFailure {
 }
 
 const withDetail = (message: string, detail: string | undefined): string =>
-  detail === undefined || detail === '' ? message : `${message} Upstream said: ${detail}`;
+  detail === undefined || detail === '' ? message : `${message} Upstream said: "${detail}".`;
 
 /**
  * Classifies a non-2xx answer of the Signal API (DESIGN §6): 404 contact gone, 400 and other
