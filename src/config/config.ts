@@ -1,0 +1,172 @@
+/**
+ * Gateway configuration: read once at start from the environment and the tenants file, validated
+ * with zod, every problem reported together (naming the field, never echoing a value), the result
+ * deeply frozen.
+ */
+import { z } from 'zod';
+import { type Tenant } from './tenant.js';
+import { formatPath, parseTenantsFile, type SecretSources } from './tenants-file.js';
+
+/** Where handoffs are kept: embedded PGlite in a directory, or a shared PostgreSQL. */
+export type StoreConfig = { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GatewayConfig {
+  readonly production: boolean;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly bodyLimitBytes: number;
+    readonly introspection: boolean;
+    readonly explorer: boolean;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly logLevel: LogLevel;
+  readonly store: StoreConfig;
+  readonly signal: {
+    /** How long `signalContact` waits for CXone before answering PENDING. */
+    readonly waitMs: number;
+    /** Total retry budget of one handoff. */
+    readonly budgetMs: number;
+    /** Timeout of one CXone HTTP attempt. */
+    readonly attemptTimeoutMs: number;
+    readonly workerIntervalMs: number;
+  };
+  readonly limits: {
+    readonly maxParamLength: number;
+    readonly maxContextBytes: number;
+    readonly maxSipInviteBytes: number;
+  };
+  readonly tenantsFile: string;
+  readonly tenants: readonly Tenant[];
+}
+
+/** Thrown by `loadConfig`; `problems` lists every bad field, one line each. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, '1': true, on: true, yes: true, false: false, '0': false, off: false, no: false };
+
+const flag = z
+  .string()
+  .transform((raw, ctx) => {
+    const value = BOOLEAN_WORDS[raw.trim().toLowerCase()];
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be true or false (also 1/0, on/off, yes/no)' });
+      return z.NEVER;
+    }
+    return value;
+  })
+  .optional();
+
+function integer(defaultValue: number, min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .default(defaultValue);
+}
+
+const envSchema = z.object({
+  PORT: integer(4000, 0, 65_535),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  TENANTS_FILE: z.string({ error: 'is required: the path of the tenants file (JSON)' }).min(1, 'must not be empty'),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+  INTROSPECTION: flag,
+  EXPLORER: flag,
+  SIGNAL_WAIT_MS: integer(3000, 0, 60_000),
+  SIGNAL_BUDGET_MS: integer(8000, 1, 600_000),
+  CXONE_ATTEMPT_TIMEOUT_MS: integer(2000, 1, 60_000),
+  WORKER_INTERVAL_MS: integer(500, 10, 60_000),
+  MAX_PARAM_LENGTH: integer(256, 1, 4096),
+  MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
+  MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
+  BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Empty strings count as unset, as shells and compose files tend to pass them. */
+function withoutEmpty(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads the configuration from `env` (e.g. `process.env`) and the tenants file it names. Throws a
+ * `ConfigError` listing every problem; returns a frozen `GatewayConfig`.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, io: { readonly readFile: (path: string) => string }): GatewayConfig {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${issue.message}`);
+  }
+
+  let tenants: Tenant[] = [];
+  const tenantsFile = env.TENANTS_FILE;
+  if (tenantsFile) {
+    let text: string | undefined;
+    try {
+      text = io.readFile(tenantsFile);
+    } catch (error) {
+      problems.push(`TENANTS_FILE: cannot read ${tenantsFile} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+    }
+    if (text !== undefined) {
+      const sources: SecretSources = { env, readFile: io.readFile };
+      const result = parseTenantsFile(text, tenantsFile, sources);
+      if (result.ok) tenants = result.tenants;
+      else problems.push(...result.problems);
+    }
+  }
+
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const config: GatewayConfig = {
+    production,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      introspection: e.INTROSPECTION ?? !production,
+      explorer: e.EXPLORER ?? !production,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    signal: {
+      waitMs: e.SIGNAL_WAIT_MS,
+      budgetMs: e.SIGNAL_BUDGET_MS,
+      attemptTimeoutMs: e.CXONE_ATTEMPT_TIMEOUT_MS,
+      workerIntervalMs: e.WORKER_INTERVAL_MS,
+    },
+    limits: {
+      maxParamLength: e.MAX_PARAM_LENGTH,
+      maxContextBytes: e.MAX_CONTEXT_BYTES,
+      maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
+    },
+    tenantsFile: e.TENANTS_FILE,
+    tenants,
+  };
+  return deepFreeze(config);
+}

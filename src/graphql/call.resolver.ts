@@ -1,0 +1,52 @@
+/**
+ * `registerCall`: the voice agent hands over the SIP INVITE it received; the gateway keeps the call
+ * facts so a handoff can show them (`Handoff.call`).
+ */
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { type TenantRegistry } from '../config/tenant-registry.js';
+import { type Call as CallRecord, type HandoffOperations, type ParsedInvite } from '../handoff/handoff.js';
+import { Call } from './call.type.js';
+import { type GatewayContext, requireCaller } from './context.js';
+import { ForbiddenError, toGraphQLError } from './errors.js';
+import { checkSipInviteSize, type InputLimits } from './validation.js';
+
+/** `parseInvite` of `src/handoff/sip-invite.ts`: throws `SipParseError` on a malformed INVITE. */
+export type InviteParser = (text: string, options: { readonly contactIdHeader: string }) => ParsedInvite;
+
+@Resolver(() => Call)
+export class CallResolver {
+  readonly #handoffs: HandoffOperations;
+  readonly #tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+  readonly #parseInvite: InviteParser;
+  readonly #limits: InputLimits;
+
+  constructor(deps: {
+    readonly handoffs: HandoffOperations;
+    readonly tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+    readonly parseInvite: InviteParser;
+    readonly limits: InputLimits;
+  }) {
+    this.#handoffs = deps.handoffs;
+    this.#tenants = deps.tenants;
+    this.#parseInvite = deps.parseInvite;
+    this.#limits = deps.limits;
+  }
+
+  @Mutation(() => Call, { description: "Records the call facts of a SIP INVITE sent to one of the caller's pseudo numbers." })
+  async registerCall(@Arg('sipInvite', () => String) sipInvite: string, @Ctx() context: GatewayContext): Promise<CallRecord> {
+    const caller = requireCaller(context, 'signal');
+    checkSipInviteSize(sipInvite, this.#limits);
+    try {
+      const invite = this.#parseInvite(sipInvite, { contactIdHeader: caller.tenant.contactIdHeader });
+      // An unknown number and another tenant's number get the same answer: no oracle on who owns what.
+      if (this.#tenants.ownerOfNumber(invite.pseudoNumber)?.id !== caller.tenant.id) {
+        throw new ForbiddenError("The INVITE's pseudo number is not one of this tenant's numbers.");
+      }
+      const call = await this.#handoffs.registerCall(caller.tenant.id, invite);
+      context.log.info({ tenantId: caller.tenant.id, contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
+      return call;
+    } catch (error) {
+      throw toGraphQLError(error);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Handoff } from './handoff.type.js';
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  readonly hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  readonly endCursor!: string | null;
+}
+
+@ObjectType()
+export class HandoffEdge {
+  @Field(() => String)
+  readonly cursor!: string;
+
+  @Field(() => Handoff)
+  readonly node!: Handoff;
+}
+
+@ObjectType({ description: 'A page of handoffs (Relay-style connection).' })
+export class HandoffConnection {
+  @Field(() => [HandoffEdge])
+  readonly edges!: readonly HandoffEdge[];
+
+  @Field(() => PageInfo)
+  readonly pageInfo!: PageInfo;
+}

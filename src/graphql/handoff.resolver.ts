@@ -1,0 +1,98 @@
+/**
+ * Queries and mutations over handoffs: thin mappings from GraphQL arguments to `HandoffOperations`
+ * (tenant from the caller's key) and from domain errors to public codes.
+ */
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { HandoffNotFoundError } from '../handoff/errors.js';
+import { type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/handoff.js';
+import { Call } from './call.type.js';
+import { type GatewayContext, requireCaller } from './context.js';
+import { toGraphQLError } from './errors.js';
+import { HandoffConnection } from './handoff-connection.type.js';
+import { Handoff, HandoffState } from './handoff.type.js';
+import { SignalContactInput, SignalContactPayload } from './signal-contact.input.js';
+import { type InputLimits, parseContactId, parseHandoffsArgs, parseSignalInput } from './validation.js';
+
+/** Rejections of the domain become public errors; anything unknown is left for `formatError` to mask. */
+async function translated<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Handoff ids are UUIDs; anything else cannot exist, and must not reach SQL as a uuid cast error. */
+function plausibleId(id: string): boolean {
+  return UUID.test(id);
+}
+
+@Resolver(() => Handoff)
+export class HandoffResolver {
+  readonly #handoffs: HandoffOperations;
+  readonly #limits: InputLimits;
+
+  constructor(deps: { readonly handoffs: HandoffOperations; readonly limits: InputLimits }) {
+    this.#handoffs = deps.handoffs;
+    this.#limits = deps.limits;
+  }
+
+  @Query(() => Handoff, { nullable: true, description: "Latest handoff of the caller's tenant for that contact, or null." })
+  async handoffStatus(@Arg('contactId', () => String) contactId: string, @Ctx() context: GatewayContext): Promise<HandoffRecord | null> {
+    const caller = requireCaller(context, 'read');
+    const id = parseContactId(contactId);
+    return await translated(this.#handoffs.status(caller.tenant.id, id));
+  }
+
+  @Query(() => Handoff, { nullable: true, description: "A handoff of the caller's tenant by id, or null." })
+  async handoff(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<HandoffRecord | null> {
+    const caller = requireCaller(context, 'read');
+    if (!plausibleId(id)) return null;
+    return await translated(this.#handoffs.get(caller.tenant.id, id));
+  }
+
+  @Query(() => HandoffConnection, { description: "The caller's tenant's handoffs, a page at a time (first: 1..100)." })
+  async handoffs(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('state', () => HandoffState, { nullable: true }) state: HandoffState | null,
+    @Arg('contactId', () => String, { nullable: true }) contactId: string | null,
+    @Ctx() context: GatewayContext,
+  ): Promise<HandoffConnection> {
+    const caller = requireCaller(context, 'read');
+    const query = parseHandoffsArgs({ first: first ?? 20, after, state, contactId });
+    const page = await translated(this.#handoffs.list(caller.tenant.id, query));
+    const edges = page.items.map((node, i) => ({ cursor: page.cursors[i] ?? '', node }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null } };
+  }
+
+  @Mutation(() => SignalContactPayload, {
+    description: "Stores a handoff and signals the CXone contact, waiting a bounded time for CXone's answer (PENDING when it passes).",
+  })
+  async signalContact(@Arg('input', () => SignalContactInput) input: SignalContactInput, @Ctx() context: GatewayContext): Promise<SignalContactPayload> {
+    const caller = requireCaller(context, 'signal');
+    const request = parseSignalInput(input, this.#limits);
+    const handoff = await translated(this.#handoffs.signal(caller.tenant.id, request));
+    context.log.info(
+      { tenantId: caller.tenant.id, contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state, attempts: handoff.attempts },
+      'signalContact',
+    );
+    return { handoff };
+  }
+
+  @Mutation(() => SignalContactPayload, { description: 'Re-runs a FAILED handoff whose cause is retryable.' })
+  async retryHandoff(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<SignalContactPayload> {
+    const caller = requireCaller(context, 'signal');
+    if (!plausibleId(id)) throw toGraphQLError(new HandoffNotFoundError());
+    const handoff = await translated(this.#handoffs.retry(caller.tenant.id, id));
+    context.log.info({ tenantId: caller.tenant.id, contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state }, 'retryHandoff');
+    return { handoff };
+  }
+
+  @FieldResolver(() => Call, { nullable: true, description: 'What registerCall recorded for this contact, if anything.' })
+  async call(@Root() handoff: HandoffRecord): Promise<Call | null> {
+    return await translated(this.#handoffs.getCall(handoff.tenantId, handoff.contactId));
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The schema as committed in `schema.graphql`. Its shape does not depend on the resolvers'
+ * dependencies, so it is built with stand-ins that refuse to be called.
+ */
+import { type GraphQLSchema } from 'graphql';
+import { type HandoffOperations } from '../handoff/handoff.js';
+import { buildGatewaySchema, printGatewaySchema } from './schema.js';
+
+function refuse(): never {
+  throw new Error('schema-only build: resolvers cannot run');
+}
+
+const unused: HandoffOperations = {
+  signal: refuse,
+  status: refuse,
+  get: refuse,
+  list: refuse,
+  retry: refuse,
+  registerCall: refuse,
+  getCall: refuse,
+};
+
+export async function buildSchemaOnly(): Promise<GraphQLSchema> {
+  return await buildGatewaySchema({
+    handoffs: unused,
+    tenants: { ownerOfNumber: () => undefined },
+    parseInvite: refuse,
+    limits: { maxParamLength: 1, maxContextBytes: 1, maxSipInviteBytes: 1 },
+  });
+}
+
+/** The text `schema.graphql` must hold. */
+export async function schemaSdl(): Promise<string> {
+  return printGatewaySchema(await buildSchemaOnly());
+}

@@ -1,0 +1,45 @@
+/**
+ * Builds the executable schema from the resolver classes and their dependencies. Resolver instances
+ * are made here and handed to type-graphql through `container`, so two gateways in one process (as
+ * in tests) never share state.
+ */
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { type TenantRegistry } from '../config/tenant-registry.js';
+import { type HandoffOperations } from '../handoff/handoff.js';
+import { CallResolver, type InviteParser } from './call.resolver.js';
+import { HandoffResolver } from './handoff.resolver.js';
+import { type InputLimits } from './validation.js';
+
+export interface SchemaDeps {
+  readonly handoffs: HandoffOperations;
+  readonly tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+  readonly parseInvite: InviteParser;
+  readonly limits: InputLimits;
+}
+
+export async function buildGatewaySchema(deps: SchemaDeps): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, object>([
+    [HandoffResolver, new HandoffResolver(deps)],
+    [CallResolver, new CallResolver(deps)],
+  ]);
+  return await buildSchema({
+    resolvers: [HandoffResolver, CallResolver],
+    container: {
+      get(someClass: unknown) {
+        const instance = instances.get(someClass);
+        if (!instance) throw new Error('No resolver instance for a class the schema asked for');
+        return instance;
+      },
+    },
+    // Inputs are checked with zod in the resolvers: class-validator's errors echo the whole input.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+}
+
+/** The SDL committed as `schema.graphql`: sorted, so diffs show real changes only. */
+export function printGatewaySchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,24 @@
+import { JSONResolver } from 'graphql-scalars';
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { Handoff } from './handoff.type.js';
+
+@InputType({ description: 'What to signal to a CXone contact. Limits: contactId 1..20 digits; at most 9 params without control characters; bounded context; idempotencyKey 1..128 printable ASCII.' })
+export class SignalContactInput {
+  @Field(() => String, { description: 'CXone contact id (digits).' })
+  readonly contactId!: string;
+
+  @Field(() => [String], { nullable: true, description: 'p1..p9 in order; at most 9.' })
+  readonly params?: readonly string[] | null;
+
+  @Field(() => JSONResolver, { nullable: true, description: 'Richer data kept for screen-pop (bounded size).' })
+  readonly context?: unknown;
+
+  @Field(() => String, { nullable: true, description: 'Same key + same input returns the same handoff and signals once.' })
+  readonly idempotencyKey?: string | null;
+}
+
+@ObjectType()
+export class SignalContactPayload {
+  @Field(() => Handoff)
+  readonly handoff!: Handoff;
+}

@@ -1,0 +1,34 @@
+/**
+ * API-key authentication: `Authorization: Bearer <key>` → SHA-256 → the tenant registry → the key's
+ * tenant and scope. Keys are known only by their hashes (DESIGN §5).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type TenantRegistry } from '../config/tenant-registry.js';
+import { type Caller } from '../graphql/context.js';
+import { UnauthenticatedError } from '../graphql/errors.js';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** SHA-256 of a key as lower-case hex: what the tenants file holds. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/**
+ * The caller for an `Authorization` header value: `null` without a header (only introspection works
+ * then), UNAUTHENTICATED for a malformed header or an unknown key.
+ */
+export function authenticate(header: string | undefined, tenants: Pick<TenantRegistry, 'findKey'>): Caller | null {
+  if (header === undefined || header === '') return null;
+  const match = BEARER.exec(header);
+  if (!match?.[1]) throw new UnauthenticatedError('The Authorization header must be `Bearer <key>`.');
+  const digest = createHash('sha256').update(match[1], 'utf8').digest();
+  const hex = digest.toString('hex');
+  const found = tenants.findKey(hex);
+  // The map lookup already matched; the constant-time compare keeps the final check free of an
+  // early-exit string comparison, whatever the registry does inside.
+  if (!found || !timingSafeEqual(digest, Buffer.from(found.key.sha256, 'hex'))) {
+    throw new UnauthenticatedError('Unknown API key.');
+  }
+  return { tenant: found.tenant, scope: found.key.scope, keyName: found.key.name };
+}

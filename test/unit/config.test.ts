@@ -1,0 +1,166 @@
+/** `loadConfig`: defaults, the store union, secrets by reference, and every problem reported at once. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
+const SECRET = 'TOP-SECRET-VALUE';
+
+function tenantJson(overrides: Record<string, unknown> = {}, cxone: Record<string, unknown> = {}) {
+  return {
+    id: 'demo',
+    cxone: {
+      issuer: 'http://127.0.0.1:4010',
+      clientId: 'client-1',
+      clientSecret: 'env:DEMO_CLIENT_SECRET',
+      accessKeyId: 'env:DEMO_ACCESS_KEY_ID',
+      accessKeySecret: 'file:/run/secrets/demo-access-key-secret',
+      ...cxone,
+    },
+    pseudoNumbers: ['+15550100001'],
+    keys: [
+      { name: 'runtime', sha256: HASH_A, scope: 'signal' },
+      { name: 'screen-pop', sha256: HASH_B.toUpperCase(), scope: 'read' },
+    ],
+    ...overrides,
+  };
+}
+
+function load(env: Record<string, string | undefined>, tenants: unknown, files: Record<string, string> = {}) {
+  const all: Record<string, string> = {
+    '/etc/tenants.json': JSON.stringify(tenants),
+    '/run/secrets/demo-access-key-secret': `${SECRET}-file\n`,
+    ...files,
+  };
+  return loadConfig(
+    { TENANTS_FILE: '/etc/tenants.json', DEMO_CLIENT_SECRET: SECRET, DEMO_ACCESS_KEY_ID: 'key-id', ...env },
+    {
+      readFile: (path) => {
+        const text = all[path];
+        if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+        return text;
+      },
+    },
+  );
+}
+
+function problems(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and resolves secret references', () => {
+    const config = load({}, { tenants: [tenantJson()] });
+    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000 });
+    expect(config.store).toEqual({ kind: 'pglite', dataDir: './.data' });
+    expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500 });
+    expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384 });
+    expect(config.logLevel).toBe('info');
+    const [tenant] = config.tenants;
+    expect(tenant?.cxone).toEqual({
+      issuer: 'http://127.0.0.1:4010',
+      apiVersion: 'v30.0',
+      apiEndpoint: undefined,
+      credentials: { clientId: 'client-1', clientSecret: SECRET, accessKeyId: 'key-id', accessKeySecret: `${SECRET}-file` },
+    });
+    expect(tenant?.contactIdHeader).toBe('X-ContactID');
+    expect(tenant?.keys.map((k) => k.sha256)).toEqual([HASH_A, HASH_B]);
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = load({}, { tenants: [tenantJson()] });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(Object.isFrozen(config.tenants[0]?.keys[0])).toBe(true);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    const config = load({ DATABASE_URL: 'postgres://gw:pw@db:5432/gw', DATA_DIR: '/ignored' }, { tenants: [tenantJson()] });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://gw:pw@db:5432/gw' });
+  });
+
+  it('turns introspection and the explorer off by default in production, and lets env switch them', () => {
+    expect(load({ NODE_ENV: 'production' }, { tenants: [tenantJson()] }).http).toMatchObject({ introspection: false, explorer: false });
+    expect(load({ NODE_ENV: 'production', INTROSPECTION: 'on' }, { tenants: [tenantJson()] }).http).toMatchObject({ introspection: true, explorer: false });
+    expect(load({ INTROSPECTION: 'false' }, { tenants: [tenantJson()] }).http.introspection).toBe(false);
+  });
+
+  it('reports every environment problem together, naming each variable', () => {
+    const list = problems(() =>
+      load(
+        { PORT: '70000', LOG_LEVEL: 'loud', INTROSPECTION: 'maybe', SIGNAL_WAIT_MS: '-1', DATABASE_URL: `mysql://root:${SECRET}@db/x` },
+        { tenants: [tenantJson()] },
+      ),
+    );
+    expect([...list].sort()).toEqual([
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      'INTROSPECTION: must be true or false (also 1/0, on/off, yes/no)',
+      expect.stringMatching(/^LOG_LEVEL: Invalid option/),
+      'PORT: must be at most 65535',
+      'SIGNAL_WAIT_MS: must be a whole number',
+    ]);
+    expect(list.join('\n')).not.toContain(SECRET);
+  });
+
+  it('requires TENANTS_FILE and reports an unreadable one', () => {
+    expect(problems(() => loadConfig({}, { readFile: () => '' }))).toEqual([expect.stringMatching(/^TENANTS_FILE: is required/)]);
+    expect(problems(() => load({ TENANTS_FILE: '/nope.json' }, {}))).toEqual(['TENANTS_FILE: cannot read /nope.json (ENOENT)']);
+    expect(problems(() => load({}, {}, { '/etc/tenants.json': '{ not json' }))).toEqual([expect.stringMatching(/^\/etc\/tenants\.json: not valid JSON/)]);
+  });
+
+  it('reports every tenants-file problem together with the field path, never a secret value', () => {
+    const bad = {
+      tenants: [
+        tenantJson(
+          { contactIdHeader: 'ContactID', pseudoNumbers: ['5550100001'] },
+          { clientSecret: SECRET, accessKeySecret: 'env:MISSING_VAR', apiVersion: '30', issuer: 'ftp://x' },
+        ),
+        tenantJson({ keys: [{ name: 'k', sha256: 'xyz', scope: 'admin' }] }, { accessKeySecret: 'file:/missing' }),
+      ],
+    };
+    const list = problems(() => load({}, bad));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.cxone\.issuer: must be an http\(s\) URL$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.cxone\.apiVersion: /),
+        expect.stringMatching(/tenants\[0\]\.cxone\.clientSecret: must be a reference, env:NAME or file:\/path/),
+        '/etc/tenants.json: tenants[0].cxone.accessKeySecret: environment variable MISSING_VAR is not set',
+        expect.stringMatching(/tenants\[0\]\.pseudoNumbers\[0\]: must be an E\.164 number/),
+        expect.stringMatching(/tenants\[0\]\.contactIdHeader: must be a SIP header name starting with X-/),
+        '/etc/tenants.json: tenants[1].cxone.accessKeySecret: cannot read secret file /missing (ENOENT)',
+        expect.stringMatching(/tenants\[1\]\.keys\[0\]\.sha256: must be the SHA-256 of the key: 64 hex characters/),
+        expect.stringMatching(/tenants\[1\]\.keys\[0\]\.scope: /),
+      ]),
+    );
+    expect(list).toHaveLength(9);
+    expect(list.join('\n')).not.toContain(SECRET);
+  });
+
+  it('refuses duplicate tenant ids, a pseudo number of two tenants and a key hash used twice', () => {
+    const list = problems(() =>
+      load({}, { tenants: [tenantJson(), tenantJson({ keys: [{ name: 'again', sha256: HASH_A.toUpperCase(), scope: 'read' }] })] }),
+    );
+    expect(list).toEqual([
+      '/etc/tenants.json: tenants[1].id: duplicate tenant id (also tenants[0].id)',
+      '/etc/tenants.json: tenants[1].pseudoNumbers[0]: pseudo number already belongs to tenants[0]; a number has one tenant',
+      '/etc/tenants.json: tenants[1].keys[0].sha256: duplicate key hash (also tenants[0].keys[0]); every key must be unique',
+    ]);
+  });
+
+  it('refuses a file with no tenants and YAML files', () => {
+    expect(problems(() => load({}, { tenants: [] }))).toEqual(['/etc/tenants.json: tenants: at least one tenant is required']);
+    expect(problems(() => load({ TENANTS_FILE: '/etc/t.yaml' }, {}, { '/etc/t.yaml': 'tenants: []' }))).toEqual([
+      '/etc/t.yaml: YAML tenants files are not supported; write the same structure as JSON',
+    ]);
+  });
+
+  it('says how many problems there are in the error message', () => {
+    expect(() => load({ PORT: 'x', HOST: '' }, { tenants: [] })).toThrow(/^Invalid configuration \(2 problems\):\n {2}- PORT: must be a whole number\n/);
+  });
+});
