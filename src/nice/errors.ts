@@ -66,6 +66,18 @@ export class NiceError extends Error {
     return copy;
   }
 
+  /**
+   * The same failure with every occurrence of `secrets` in the message and upstream snippet
+   * replaced: the last line of defence against an upstream that echoed something we sent.
+   */
+  redacted(secrets: readonly string[]): NiceError {
+    const scrub = (text: string): string => secrets.reduce((clean, secret) => (secret.length >= 4 ? clean.split(secret).join('[redacted]') : clean), text);
+    const init = this.#init();
+    const copy = new NiceError({ ...init, message: scrub(init.message), upstreamError: init.upstreamError === undefined ? undefined : scrub(init.upstreamError) });
+    copy.stack = this.stack === undefined ? undefined : scrub(this.stack);
+    return copy;
+  }
+
   /** The fields callers may record; listed explicitly so nothing else can leak. */
   toJSON(): Record<string, unknown> {
     const { cause, ...fields } = this.#init();

@@ -123,7 +123,7 @@ class Signaler {
     } catch (error) {
       const final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly.' });
       log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
-      throw final.withAttempts(call.tries);
+      throw final.withAttempts(call.tries).redacted(this.#deps.tokens.secretsOf(tenant));
     }
   }
 
@@ -143,7 +143,7 @@ class Signaler {
       }
       if (refusesToken(response.status)) {
         tokens.invalidate(tenant, token);
-        throw this.#failure(tenant, contactId, response);
+        throw this.#failure(tenant, contactId, response, token);
       }
       return response.status;
     } catch (error) {
@@ -176,10 +176,10 @@ class Signaler {
       signal: budget.signal,
     });
     if ((response.status >= 200 && response.status <= 299) || refusesToken(response.status)) return response;
-    throw this.#failure(tenant, contactId, response);
+    throw this.#failure(tenant, contactId, response, token);
   }
 
-  #failure(tenant: NiceTenant, contactId: string, response: UpstreamResponse): NiceError {
+  #failure(tenant: NiceTenant, contactId: string, response: UpstreamResponse, token: AccessToken): NiceError {
     if (response.status < 200) return malformedAnswer('signal', response.status, 'an informational status as the final answer', response.correlationId);
     const { credentials } = tenant.cxone;
     return signalFailure(contactId, {
@@ -187,7 +187,8 @@ class Signaler {
       status: response.status,
       correlationId: response.correlationId,
       retryAfterMs: parseRetryAfter(response.retryAfter, this.#deps.clock.now()),
-      upstreamError: errorSnippet(response.body, [credentials.clientId, credentials.clientSecret, credentials.accessKeyId, credentials.accessKeySecret]),
+      // A proxy's error page may echo the request; the token must not travel on in the error.
+      upstreamError: errorSnippet(response.body, [credentials.clientId, credentials.clientSecret, credentials.accessKeyId, credentials.accessKeySecret, token.authorization().slice('Bearer '.length)]),
     });
   }
 }

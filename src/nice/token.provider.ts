@@ -130,6 +130,14 @@ export class TokenProvider {
     return within(state.flight ?? this.#startFlight(tenant, state), budget, this.#options.clock, 'token');
   }
 
+  /** The tenant's credentials and the tokens held for it, for redacting upstream echoes. */
+  secretsOf(tenant: NiceTenant): string[] {
+    const { clientId, clientSecret, accessKeyId, accessKeySecret } = tenant.cxone.credentials;
+    const state = this.#tenants.get(tenant.id);
+    const held = [state?.current?.authorization().slice('Bearer '.length), state?.refreshToken].filter((value): value is string => value !== undefined);
+    return [clientId, clientSecret, accessKeyId, accessKeySecret, ...held];
+  }
+
   /**
    * Forgets a token CXone refused. Passing the refused token makes this idempotent across the
    * many callers that held it: only the first one drops it, the rest find a newer one.
@@ -205,7 +213,7 @@ export class TokenProvider {
     }
     if (response.status < 200 || response.status > 299) {
       if (response.status === 404 || response.status >= 500) discovery.forgetTokenEndpoint(tenant.cxone.issuer);
-      const secrets = [clientId, clientSecret, accessKeyId, accessKeySecret, state.refreshToken ?? ''];
+      const secrets = [clientId, clientSecret, accessKeyId, accessKeySecret, grant.grant_type === 'refresh_token' ? grant.refresh_token : ''];
       throw tokenFailure({
         kind: 'token',
         status: response.status,

@@ -274,6 +274,18 @@ describe('Signal API answers', () => {
     expect(tokenCalls().map((call) => new URLSearchParams(call.body ?? '').get('grant_type'))).toEqual(['password', 'password']);
   });
 
+  it('many callers refused with the same token cause one new token, not one each', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST', headers: { authorization: 'Bearer AT1' } }).reply(202, '');
+    api().intercept({ path: isSignalPath, method: 'POST', headers: { authorization: 'Bearer AT1' } }).reply(401, '').persist();
+    api().intercept({ path: isSignalPath, method: 'POST', headers: { authorization: 'Bearer AT2' } }).reply(202, '').persist();
+    const c = newClient();
+    await c.signal(tenant, '0', [], { deadline: soon() }); // caches AT1, which CXone then stops accepting
+    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => c.signal(tenant, String(index), [], { deadline: soon() })));
+    expect(results.every((result) => result.status === 202 && result.attempts === 2)).toBe(true);
+    expect(c.tokens.requests).toBe(2);
+  });
+
   it.each([
     [401, 401],
     [403, 403],
