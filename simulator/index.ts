@@ -1,0 +1,98 @@
+/**
+ * The CXone simulator (DESIGN §8): `startSimulator()` for tests and scripts, `createSimulatorApp()`
+ * to test the pipeline without listening, the demo seed, and the pieces they are built from.
+ */
+import { type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { createSimulatorApp } from './app.js';
+import { DEMO_SEED } from './demo.js';
+import { type SimulatorBehaviour } from './options.js';
+import { parseSeed, type Seed, type SeedInput } from './seed.js';
+import { SipAgent } from './sip-agent.js';
+import { createSimulatorState } from './state.js';
+
+export { createSimulatorApp, type SimulatorAppOptions } from './app.js';
+export { DEMO, DEMO_SEED } from './demo.js';
+export { FAULT_KINDS, FaultStore, createFaultStage, type Fault, type FaultKind, type FaultSpec } from './faults.js';
+export { DEFAULTS, type SimulatorBehaviour } from './options.js';
+export { FAULT_ROUTES, type FaultRoute, type Reply, type RouteContext, type Stage } from './pipeline.js';
+export { DEFAULT_CONTACT_ID_HEADER, SeedError, parseSeed, parseSeedJson, type Seed, type SeedInput } from './seed.js';
+export { SipAgent, parseSipTarget, type SipTarget } from './sip-agent.js';
+export { buildInvite, parseSipMessage, sipHeader, type SipMessage } from './sip.js';
+export {
+  SimulatorState,
+  createSimulatorState,
+  type CallRecord,
+  type ContactRecord,
+  type DialogState,
+  type SignalRecord,
+  type TokenRecord,
+} from './state.js';
+
+/** Options of {@link startSimulator}; behaviour fields default to `DEFAULTS`. */
+export interface StartSimulatorOptions extends Partial<SimulatorBehaviour> {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** Seed (validated); default the built-in demo seed. */
+  readonly seed?: Seed | SeedInput;
+  /** Logger; default silent. */
+  readonly log?: Logger;
+  /** Address the SIP agent binds its UDP socket to and advertises; default 127.0.0.1. */
+  readonly sipAddress?: string;
+}
+
+/** A listening simulator. */
+export interface RunningSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:4010`: issuer, api_endpoint and control API all live here. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops listening, drops keep-alive connections and closes the SIP socket. */
+  close(): Promise<void>;
+  /** Back to the seed: same as `POST /_sim/reset`. */
+  reset(): void;
+}
+
+/** Starts the simulator on `host:port` (default 127.0.0.1, a free port). */
+export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+  const log = options.log ?? pino({ level: 'silent' });
+  const host = options.host ?? '127.0.0.1';
+  const state = createSimulatorState(options.seed === undefined ? DEMO_SEED : parseSeed(options.seed));
+  const sip = new SipAgent({ address: options.sipAddress ?? '127.0.0.1', log });
+  const closing = new AbortController();
+  const app = createSimulatorApp(state, { ...options, log, sip, closing: closing.signal });
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${port}`;
+  log.info({ url }, 'CXone simulator listening');
+  return {
+    url,
+    port,
+    async close() {
+      closing.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await Promise.all([closed, sip.close()]);
+    },
+    reset() {
+      state.reset();
+      sip.reset();
+    },
+  };
+}
+
+/** A host clients can connect to: wildcard addresses become loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,237 @@
+/**
+ * The simulator's state. Records a tester may want to inspect (signals, contacts, tokens, calls)
+ * live in json-server's router, which serves them read-only under `/_sim` with its filters, sorting
+ * and pagination. Raw access and refresh tokens never enter those records (nor logs): they stay in
+ * private maps here, keyed by value, pointing at the grant they stand for.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { type Request, type Response } from 'express';
+import jsonServer, { type JsonServerRouter } from 'json-server';
+import { FaultStore } from './faults.js';
+import { type AccessKeySeed, type ApiClientSeed, type BusinessUnitSeed, type Permission, type Seed } from './seed.js';
+
+/** One accepted signal. */
+export interface SignalRecord {
+  readonly id: number;
+  readonly contactId: string;
+  readonly businessUnit: string;
+  /** p1..pN in order; a gap (p1 and p3 given) is an empty string. */
+  readonly params: string[];
+  readonly receivedAt: string;
+  readonly clientId: string;
+  readonly apiVersion: string;
+}
+
+export type ContactState = 'active' | 'ended';
+
+export interface ContactRecord {
+  /** The contact id (12 digits). */
+  readonly id: string;
+  readonly businessUnit: string;
+  readonly pseudoNumber: string;
+  readonly from: string;
+  state: ContactState;
+  readonly startedAt: string;
+  endedAt: string | null;
+}
+
+export type GrantType = 'password' | 'refresh_token';
+
+/** An issued token pair, described without its values. */
+export interface TokenRecord {
+  readonly id: number;
+  readonly clientId: string;
+  readonly accessKeyId: string;
+  readonly grantType: GrantType;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+}
+
+export type DialogState = 'none' | 'inviting' | 'confirmed' | 'terminated';
+
+export interface CallRecord {
+  readonly id: number;
+  readonly contactId: string;
+  readonly callId: string;
+  readonly pseudoNumber: string;
+  readonly from: string;
+  readonly sipTarget: string | null;
+  dialog: DialogState;
+}
+
+/** What json-server serves under `/_sim`. */
+export interface Collections {
+  signals: SignalRecord[];
+  contacts: ContactRecord[];
+  tokens: TokenRecord[];
+  calls: CallRecord[];
+}
+
+/** What a valid access or refresh token stands for. */
+export interface Grant {
+  readonly tokenId: number;
+  readonly clientId: string;
+  readonly accessKeyId: string;
+  readonly businessUnit: string;
+  readonly permissions: readonly Permission[];
+  /** Epoch milliseconds; refresh tokens do not expire in the simulator. */
+  readonly expiresAt: number;
+}
+
+/** Values handed to the client once, when a token pair is issued. */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly record: TokenRecord;
+}
+
+/** json-server's router; `render` (present at runtime, missing from its types) writes every answer. */
+export type StateRouter = JsonServerRouter<Collections> & { render: (req: Request, res: Response) => void };
+
+const emptyCollections = (): Collections => ({ signals: [], contacts: [], tokens: [], calls: [] });
+
+/** Seed lookups plus the mutable records; `reset()` returns to the seed. */
+export class SimulatorState {
+  readonly seed: Seed;
+  readonly faults = new FaultStore();
+  readonly router: StateRouter;
+  #accessTokens = new Map<string, Grant>();
+  #refreshTokens = new Map<string, Grant>();
+  #nextId = { signal: 1, token: 1, call: 1 };
+
+  constructor(seed: Seed) {
+    this.seed = seed;
+    this.router = jsonServer.router<Collections>(emptyCollections()) as StateRouter;
+  }
+
+  get #data(): Collections {
+    return this.router.db.getState();
+  }
+
+  /** Back to the seed: no contacts, calls, signals, tokens or faults. */
+  reset(): void {
+    this.router.db.setState(emptyCollections());
+    this.#accessTokens.clear();
+    this.#refreshTokens.clear();
+    this.#nextId = { signal: 1, token: 1, call: 1 };
+    this.faults.clear();
+  }
+
+  businessUnitByTenant(tenantId: string): BusinessUnitSeed | undefined {
+    return this.seed.businessUnits.find((unit) => unit.tenantId === tenantId);
+  }
+
+  businessUnit(number: string): BusinessUnitSeed | undefined {
+    return this.seed.businessUnits.find((unit) => unit.businessUnit === number);
+  }
+
+  businessUnitByPseudoNumber(pseudoNumber: string): BusinessUnitSeed | undefined {
+    return this.seed.businessUnits.find((unit) => unit.pseudoNumbers.includes(pseudoNumber));
+  }
+
+  apiClient(clientId: string): ApiClientSeed | undefined {
+    return this.seed.apiClients.find((client) => client.clientId === clientId);
+  }
+
+  accessKey(accessKeyId: string): AccessKeySeed | undefined {
+    return this.seed.accessKeys.find((key) => key.accessKeyId === accessKeyId);
+  }
+
+  /** Issues a fresh access/refresh token pair for an access key used through a client. */
+  issueTokens(clientId: string, key: AccessKeySeed, grantType: GrantType, now: number, ttlSeconds: number): IssuedTokens {
+    const record: TokenRecord = {
+      id: this.#nextId.token++,
+      clientId,
+      accessKeyId: key.accessKeyId,
+      grantType,
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+    };
+    const grant: Grant = {
+      tokenId: record.id,
+      clientId,
+      accessKeyId: key.accessKeyId,
+      businessUnit: key.businessUnit,
+      permissions: key.permissions,
+      expiresAt: now + ttlSeconds * 1000,
+    };
+    const accessToken = randomBytes(32).toString('base64url');
+    const refreshToken = randomBytes(32).toString('base64url');
+    this.#accessTokens.set(accessToken, grant);
+    this.#refreshTokens.set(refreshToken, { ...grant, expiresAt: Number.POSITIVE_INFINITY });
+    this.#data.tokens.push(record);
+    return { accessToken, refreshToken, record };
+  }
+
+  /** The grant behind an access token, expired or not (the caller compares with its clock). */
+  grantForAccessToken(accessToken: string): Grant | undefined {
+    return this.#accessTokens.get(accessToken);
+  }
+
+  grantForRefreshToken(refreshToken: string): Grant | undefined {
+    return this.#refreshTokens.get(refreshToken);
+  }
+
+  /** Starts an active contact with a fresh 12-digit id. */
+  createContact(businessUnit: string, pseudoNumber: string, from: string, now: number): ContactRecord {
+    let id: string;
+    do {
+      id = String(randomInt(100_000_000_000, 1_000_000_000_000));
+    } while (this.contact(id) !== undefined);
+    const contact: ContactRecord = {
+      id,
+      businessUnit,
+      pseudoNumber,
+      from,
+      state: 'active',
+      startedAt: new Date(now).toISOString(),
+      endedAt: null,
+    };
+    this.#data.contacts.push(contact);
+    return contact;
+  }
+
+  contact(contactId: string): ContactRecord | undefined {
+    return this.#data.contacts.find((contact) => contact.id === contactId);
+  }
+
+  /** Ends an active contact; returns false when it was not active. */
+  endContact(contactId: string, now: number): boolean {
+    const contact = this.contact(contactId);
+    if (contact === undefined || contact.state !== 'active') return false;
+    contact.state = 'ended';
+    contact.endedAt = new Date(now).toISOString();
+    return true;
+  }
+
+  activeContacts(businessUnit: string): ContactRecord[] {
+    return this.#data.contacts.filter((contact) => contact.businessUnit === businessUnit && contact.state === 'active');
+  }
+
+  recordSignal(signal: Omit<SignalRecord, 'id'>): SignalRecord {
+    const record: SignalRecord = { id: this.#nextId.signal++, ...signal };
+    this.#data.signals.push(record);
+    return record;
+  }
+
+  addCall(call: Omit<CallRecord, 'id'>): CallRecord {
+    const record: CallRecord = { id: this.#nextId.call++, ...call };
+    this.#data.calls.push(record);
+    return record;
+  }
+
+  callForContact(contactId: string): CallRecord | undefined {
+    return this.#data.calls.find((call) => call.contactId === contactId);
+  }
+
+  /** Records a dialog change; a call forgotten by `reset()` is ignored. */
+  setDialog(callId: string, dialog: DialogState): void {
+    const call = this.#data.calls.find((candidate) => candidate.callId === callId);
+    if (call !== undefined) call.dialog = dialog;
+  }
+}
+
+/** A fresh state over a validated seed. */
+export function createSimulatorState(seed: Seed): SimulatorState {
+  return new SimulatorState(seed);
+}
