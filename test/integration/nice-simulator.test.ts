@@ -1,0 +1,263 @@
+/**
+ * The CXone client against the real simulator over real sockets (its own undici Agent, no mock):
+ * discovery, single-flight tokens under load, refresh, 401 recovery, every fault kind, deadlines.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isNiceError, type NiceError } from '../../src/nice/errors.js';
+import { createNiceClient, type NiceClientHandle, type NiceClientOptions } from '../../src/nice/nice.client.js';
+import { NiceErrorCode, type NiceHooks, type NiceTenant } from '../../src/nice/types.js';
+import { DEMO, startSimulator, type RunningSimulator } from '../../simulator/index.js';
+
+interface FaultSpec {
+  readonly route: 'token' | 'discovery' | 'signal' | 'end';
+  readonly kind: 'status' | 'delay' | 'drop' | 'malformed';
+  readonly status?: number;
+  readonly delayMs?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+  readonly count?: number;
+}
+
+/** One simulator plus the helpers a test needs to drive and inspect it. */
+function simulatorFixture(options: { tokenTtlSeconds?: number } = {}) {
+  let sim: RunningSimulator | undefined;
+  const running = (): RunningSimulator => {
+    if (sim === undefined) throw new Error('simulator not started');
+    return sim;
+  };
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${running().url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  };
+  return {
+    start: async () => {
+      sim = await startSimulator({ port: 0, ...options });
+    },
+    stop: async () => sim?.close(),
+    reset: () => running().reset(),
+    tenant: (overrides: Partial<NiceTenant['cxone']['credentials']> = {}): NiceTenant => ({
+      id: 'demo',
+      cxone: {
+        issuer: running().url,
+        apiVersion: 'v30.0',
+        credentials: { clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, accessKeyId: DEMO.accessKeyId, accessKeySecret: DEMO.accessKeySecret, ...overrides },
+      },
+    }),
+    newCall: async (): Promise<string> => (await control<{ contactId: string }>('POST', '/_sim/calls', { pseudoNumber: DEMO.pseudoNumber })).contactId,
+    endContact: (contactId: string) => control('POST', `/_sim/contacts/${contactId}/end`),
+    fault: (spec: FaultSpec) => control('POST', '/_sim/faults', spec),
+    signals: (contactId?: string) => control<{ contactId: string; params: string[] }[]>('GET', `/_sim/signals${contactId === undefined ? '' : `?contactId=${contactId}`}`),
+    tokens: () => control<{ grantType: string }[]>('GET', '/_sim/tokens'),
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<NiceError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isNiceError(error)) throw new Error(`expected a NiceError, got ${String(error)}`);
+  return error;
+}
+
+const soon = (ms = 8_000): number => Date.now() + ms;
+
+describe('against the simulator', () => {
+  const sim = simulatorFixture();
+  let client: NiceClientHandle | undefined;
+  const newClient = (options: NiceClientOptions = {}): NiceClientHandle => {
+    client = createNiceClient({ retry: { baseMs: 20, capMs: 100 }, ...options });
+    return client;
+  };
+
+  beforeAll(sim.start);
+  afterAll(sim.stop);
+  beforeEach(sim.reset);
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+  });
+
+  it('walks the discovery chain, gets one password-grant token and delivers p1..pN', async () => {
+    const events: string[] = [];
+    const hooks: NiceHooks = { onUpstream: ({ kind, outcome }) => events.push(`${kind}:${outcome}`) };
+    const contactId = await sim.newCall();
+    const result = await newClient({ hooks }).signal(sim.tenant(), contactId, ['transfer', 'billing & payments', 'Zoë'], { deadline: soon() });
+
+    expect(result).toEqual({ status: 202, attempts: 1 });
+    expect(events).toEqual(['discovery:200', 'token:200', 'discovery:200', 'signal:202']);
+    expect(await sim.signals(contactId)).toMatchObject([{ contactId, params: ['transfer', 'billing & payments', 'Zoë'] }]);
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password']);
+  });
+
+  it('1,000 concurrent signals on a cold cache make the simulator issue exactly one token', async () => {
+    const contacts = await Promise.all(Array.from({ length: 10 }, () => sim.newCall()));
+    const c = newClient({ retry: { totalMs: 30_000 } });
+    const results = await Promise.all(
+      Array.from({ length: 1_000 }, (_, index) => c.signal(sim.tenant(), contacts[index % contacts.length] ?? '', [String(index)], { deadline: soon(30_000) })),
+    );
+    expect(results.every((result) => result.status === 202)).toBe(true);
+    expect(await sim.tokens()).toHaveLength(1);
+    expect(await sim.signals()).toHaveLength(1_000);
+  });
+
+  it('recovers from a 401 by fetching a new token and sending once more', async () => {
+    const contactId = await sim.newCall();
+    const c = newClient();
+    await c.signal(sim.tenant(), contactId, ['warm'], { deadline: soon() });
+    await sim.fault({ route: 'signal', kind: 'status', status: 401, count: 1 });
+    const result = await c.signal(sim.tenant(), contactId, ['after 401'], { deadline: soon() });
+    expect(result).toEqual({ status: 202, attempts: 2 });
+    expect(await sim.tokens()).toHaveLength(2);
+  });
+
+  it('a persistent 403 is CXONE_AUTH_FAILED after one fresh token', async () => {
+    const contactId = await sim.newCall();
+    await sim.fault({ route: 'signal', kind: 'status', status: 403 });
+    const error = await failure(newClient().signal(sim.tenant(), contactId, [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.AuthFailed, retryable: false, upstreamStatus: 403, attempts: 2 });
+    expect(error.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    { name: 'wrong client secret', overrides: { clientSecret: 'nope' }, upstreamStatus: 401 },
+    { name: 'wrong access key secret', overrides: { accessKeySecret: 'nope' }, upstreamStatus: 400 },
+  ])('$name is a final CXONE_AUTH_FAILED from the token endpoint', async ({ overrides, upstreamStatus }) => {
+    const contactId = await sim.newCall();
+    const error = await failure(newClient().signal(sim.tenant(overrides), contactId, [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.AuthFailed, retryable: false, kind: 'token', upstreamStatus, attempts: 1 });
+  });
+
+  it('an ended contact is CXONE_CONTACT_NOT_FOUND, not retried', async () => {
+    const contactId = await sim.newCall();
+    await sim.endContact(contactId);
+    const error = await failure(newClient().signal(sim.tenant(), contactId, ['x'], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.ContactNotFound, retryable: false, upstreamStatus: 404, attempts: 1 });
+    expect(error.correlationId).toBeDefined();
+  });
+
+  it('a contact id CXone rejects is CXONE_BAD_REQUEST, not retried', async () => {
+    const error = await failure(newClient().signal(sim.tenant(), 'not-digits', [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false, upstreamStatus: 400, attempts: 1 });
+  });
+
+  // `recorded`: signals the simulator ends up recording. A fault that replaces the answer after the
+  // handler ran (malformed 500) or delays it past our timeout records a signal we then send again:
+  // at-least-once towards CXone, as DESIGN §7 says.
+  it.each<{ name: string; fault: FaultSpec; attempts: number; recorded: number }>([
+    { name: 'token 500 once', fault: { route: 'token', kind: 'status', status: 500, count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'token 503 HTML once', fault: { route: 'token', kind: 'status', status: 503, body: '<html><title>Down</title></html>', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'token malformed once', fault: { route: 'token', kind: 'malformed', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'token dropped once', fault: { route: 'token', kind: 'drop', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'token delayed past the attempt timeout once', fault: { route: 'token', kind: 'delay', delayMs: 800, count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'discovery 502 once', fault: { route: 'discovery', kind: 'status', status: 502, count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'discovery malformed once', fault: { route: 'discovery', kind: 'malformed', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'discovery dropped once', fault: { route: 'discovery', kind: 'drop', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'signal 500 twice', fault: { route: 'signal', kind: 'status', status: 500, count: 2 }, attempts: 3, recorded: 1 },
+    { name: 'signal 429 once', fault: { route: 'signal', kind: 'status', status: 429, count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'signal dropped once', fault: { route: 'signal', kind: 'drop', count: 1 }, attempts: 2, recorded: 1 },
+    { name: 'signal malformed 500 once', fault: { route: 'signal', kind: 'malformed', status: 500, count: 1 }, attempts: 2, recorded: 2 },
+    { name: 'signal delayed past the attempt timeout once', fault: { route: 'signal', kind: 'delay', delayMs: 800, count: 1 }, attempts: 2, recorded: 2 },
+    { name: 'signal answered 202 with a malformed body', fault: { route: 'signal', kind: 'malformed', count: 1 }, attempts: 1, recorded: 1 },
+  ])('$name: retried until it succeeds', async ({ fault, attempts, recorded }) => {
+    const contactId = await sim.newCall();
+    await sim.fault(fault);
+    const retries: string[] = [];
+    const result = await newClient({ attemptTimeoutMs: 500 }).signal(sim.tenant(), contactId, ['p'], {
+      deadline: soon(),
+      onRetry: ({ error }) => retries.push((error as NiceError).code),
+    });
+    expect(result).toEqual({ status: 202, attempts });
+    expect(retries).toHaveLength(attempts - 1);
+    await expect.poll(async () => (await sim.signals(contactId)).length, { timeout: 2_000 }).toBe(recorded);
+  });
+
+  it('honours Retry-After from a 429', async () => {
+    const contactId = await sim.newCall();
+    await sim.fault({ route: 'signal', kind: 'status', status: 429, headers: { 'Retry-After': '1' }, count: 1 });
+    const delays: number[] = [];
+    const started = Date.now();
+    await newClient().signal(sim.tenant(), contactId, [], { deadline: soon(), onRetry: ({ delayMs }) => delays.push(delayMs) });
+    expect(delays).toEqual([1_000]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it.each<{ name: string; fault: FaultSpec; code: NiceErrorCode }>([
+    { name: 'a persistent 503', fault: { route: 'signal', kind: 'status', status: 503 }, code: NiceErrorCode.Unavailable },
+    { name: 'a persistent 429', fault: { route: 'signal', kind: 'status', status: 429 }, code: NiceErrorCode.Throttled },
+    { name: 'persistent drops', fault: { route: 'signal', kind: 'drop' }, code: NiceErrorCode.Unavailable },
+    { name: 'a token endpoint that keeps failing', fault: { route: 'token', kind: 'status', status: 500 }, code: NiceErrorCode.Unavailable },
+  ])('$name: retryable error with its own code once the deadline is spent', async ({ fault, code }) => {
+    const contactId = await sim.newCall();
+    await sim.fault(fault);
+    const started = Date.now();
+    const error = await failure(newClient().signal(sim.tenant(), contactId, [], { deadline: started + 1_000 }));
+    expect(error).toMatchObject({ code, retryable: true });
+    expect(error.attempts).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeLessThan(1_000 + 500);
+  });
+
+  it('an upstream slower than the deadline ends with CXONE_TIMEOUT within one attempt timeout of it', async () => {
+    const contactId = await sim.newCall();
+    await sim.fault({ route: 'signal', kind: 'delay', delayMs: 5_000 });
+    const attemptTimeoutMs = 400;
+    const started = Date.now();
+    const deadline = started + 1_000;
+    const error = await failure(newClient({ attemptTimeoutMs }).signal(sim.tenant(), contactId, [], { deadline }));
+    const overrun = Date.now() - deadline;
+    expect(error).toMatchObject({ code: NiceErrorCode.Timeout, retryable: true, kind: 'signal' });
+    expect(error.attempts).toBeGreaterThanOrEqual(2);
+    expect(overrun).toBeLessThanOrEqual(attemptTimeoutMs);
+  });
+});
+
+describe('token lifetime against the simulator', () => {
+  const sim = simulatorFixture({ tokenTtlSeconds: 2 });
+  let client: NiceClientHandle | undefined;
+
+  beforeAll(sim.start);
+  afterAll(sim.stop);
+  beforeEach(sim.reset);
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+  });
+
+  it('refreshes with the refresh_token grant once the token has expired', async () => {
+    const contactId = await sim.newCall();
+    client = createNiceClient();
+    await client.signal(sim.tenant(), contactId, ['before'], { deadline: soon() });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await client.signal(sim.tenant(), contactId, ['after'], { deadline: soon() });
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'refresh_token']);
+    expect((await sim.signals(contactId)).map((signal) => signal.params)).toEqual([['before'], ['after']]);
+  });
+
+  it('refreshes ahead of expiry (2 s token: after 1.8 s) without making the caller wait', async () => {
+    const contactId = await sim.newCall();
+    client = createNiceClient();
+    await client.signal(sim.tenant(), contactId, [], { deadline: soon() });
+    await new Promise((resolve) => setTimeout(resolve, 1_850));
+    await client.signal(sim.tenant(), contactId, [], { deadline: soon() });
+    await expect.poll(async () => (await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'refresh_token']);
+    expect(await sim.signals(contactId)).toHaveLength(2);
+  });
+
+  it('recovers when CXone says a token has expired that the client still holds as valid', async () => {
+    const contactId = await sim.newCall();
+    const frozen = Date.now();
+    // A client clock stuck in the past: the client believes its token is fresh, CXone does not.
+    client = createNiceClient({ clock: { now: () => frozen } });
+    await client.signal(sim.tenant(), contactId, [], { deadline: frozen + 8_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const result = await client.signal(sim.tenant(), contactId, [], { deadline: frozen + 8_000 });
+    expect(result).toEqual({ status: 202, attempts: 2 });
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'password']);
+  });
+});
