@@ -64,6 +64,15 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const closing = new AbortController();
   const app = createSimulatorApp(state, { ...options, log, sip, closing: closing.signal });
   const server = createServer(app);
+  // Requests Node's HTTP parser rejects never reach Express: answer them in the CXone shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: 'invalid_request', message: 'Malformed HTTP request.' });
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
