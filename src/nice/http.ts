@@ -73,10 +73,8 @@ export class UpstreamHttp {
     const started = performance.now();
     let outcome: number | 'error' = 'error';
     if (request.signal?.aborted === true) throw abortedFailure(request.kind);
-    if (request.timeoutMs <= 0) {
-      this.#report(request.kind, outcome, started);
-      throw timeoutFailure(request.kind, 0);
-    }
+    // Nothing is sent (so nothing is reported) when the time is already up.
+    if (request.timeoutMs <= 0) throw timeoutFailure(request.kind, 0);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -205,13 +203,6 @@ export function errorSnippet(body: ResponseBody, secrets: readonly string[]): st
     }
   }
   return redact(text, secrets);
-}
-
-/** The OAuth `error` code of a JSON body, if it has a sane one. */
-export function oauthErrorCode(body: ResponseBody): string | undefined {
-  if (body.type !== 'json' || typeof body.value !== 'object' || body.value === null) return undefined;
-  const error = (body.value as Record<string, unknown>).error;
-  return typeof error === 'string' && /^[a-z_]{1,64}$/.test(error) ? error : undefined;
 }
 
 function jsonErrorText(value: unknown): string {

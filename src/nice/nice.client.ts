@@ -69,11 +69,18 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
   const tokens = new TokenProvider({ http, discovery, clock, log, attemptTimeoutMs, refreshMarginSeconds: options.tokenRefreshMarginSeconds });
   const retryConfig: RetryConfig = Object.freeze({ ...DEFAULT_RETRY, ...options.retry });
   const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig });
+  let closing: Promise<void> | undefined;
   return {
     tokens,
-    signal: (tenant, contactId, params, signalOptions) => signaler.signal(tenant, contactId, params, signalOptions),
-    close: async () => {
-      await ownedDispatcher?.close();
+    signal: async (tenant, contactId, params, signalOptions) => {
+      // Retryable: the handoff stays PENDING for the next process to finish.
+      if (closing !== undefined) throw new NiceError({ code: NiceErrorCode.Unavailable, retryable: true, message: 'The CXone client is closed (shutting down); the signal was not sent.' });
+      return signaler.signal(tenant, contactId, params, signalOptions);
+    },
+    close: () => {
+      // Idempotent: undici rejects a second close of the same dispatcher.
+      closing ??= ownedDispatcher?.close() ?? Promise.resolve();
+      return closing;
     },
   };
 }

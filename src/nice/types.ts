@@ -53,7 +53,10 @@ export interface SignalOptions {
 export interface SignalResult {
   /** The 2xx status CXone answered. */
   readonly status: number;
-  /** Signal API requests made, retries included. */
+  /**
+   * Tries made, retries included: each try sends at most one Signal API request (a try can fail
+   * earlier, at the token endpoint or discovery), and the re-send after a 401/403 counts as one.
+   */
   readonly attempts: number;
 }
 
@@ -68,7 +71,8 @@ export interface NiceClient {
   /**
    * Signals a contact with up to 9 params (p1..p9 in order). Resolves on any 2xx; otherwise rejects
    * with a `NiceError` (see `src/nice/errors.ts`) whose `code` is a `NiceErrorCode`, `retryable`
-   * says whether a later attempt could succeed, and `attempts` counts the requests made.
+   * says whether a later attempt could succeed, and `attempts` counts the tries made (as in
+   * `SignalResult`; 0 when the input was rejected before any).
    */
   signal(tenant: NiceTenant, contactId: string, params: readonly string[], options: SignalOptions): Promise<SignalResult>;
   /** Closes pooled connections. */

@@ -215,6 +215,15 @@ describe('against the simulator', () => {
     expect(error.attempts).toBeGreaterThanOrEqual(2);
     expect(overrun).toBeLessThanOrEqual(attemptTimeoutMs);
   });
+  it('closes its own connection pool on close()', async () => {
+    const contactId = await sim.newCall();
+    const c = newClient();
+    await c.signal(sim.tenant(), contactId, [], { deadline: soon() });
+    await c.close();
+    const error = await failure(c.signal(sim.tenant(), contactId, [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: true, attempts: 0 });
+    expect(await sim.signals(contactId)).toHaveLength(1);
+  });
 });
 
 describe('token lifetime against the simulator', () => {

@@ -603,12 +603,16 @@ describe('observability and lifecycle', () => {
     expect(signalCalls()[0]?.path).toBe(`${SIGNAL_PREFIX}1/signal?p1=1&p2=2&p3=3&p4=4&p5=5&p6=6&p7=7&p8=8&p9=9`);
   });
 
-  it('does not close an injected dispatcher', async () => {
+  it('after close() rejects signals (retryable) and leaves an injected dispatcher open', async () => {
     upstream();
-    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').persist();
+    api().intercept({ path: '/still-open', method: 'GET' }).reply(200, 'yes');
     const c = newClient();
     await c.close();
-    await expect(c.signal(tenant, '1', [], { deadline: soon() })).resolves.toMatchObject({ status: 202 });
+    const error = await failure(c.signal(tenant, '1', [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: true, attempts: 0 });
+    expect(calls()).toHaveLength(0);
+    const response = await agent.request({ origin: API, path: '/still-open', method: 'GET' });
+    expect(await response.body.text()).toBe('yes');
   });
 
   it('keeps tokens apart per tenant', async () => {
