@@ -42,3 +42,12 @@ export class SipParseError extends Error {
     super(message);
   }
 }
+
+/** A `handoffs(after:)` cursor that this gateway did not hand out. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  readonly field = 'after';
+  constructor() {
+    super('The cursor is not valid; pass a cursor from a previous page, or none for the first page.');
+  }
+}

@@ -1,0 +1,17 @@
+import { InvalidCursorError } from './errors.js';
+import { type HandoffKey } from '../store/handoff-store.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opaque page cursor: base64url of `v1:<created_at epoch ms>:<id>`. */
+export function encodeCursor(key: HandoffKey): string {
+  return Buffer.from(`v1:${key.createdAt.getTime()}:${key.id}`, 'utf8').toString('base64url');
+}
+
+/** The keyset position of a cursor; `InvalidCursorError` for anything `encodeCursor` did not make. */
+export function decodeCursor(cursor: string): HandoffKey {
+  if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError();
+  const match = /^v1:(\d{1,15}):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match === null || !UUID.test(match[2] ?? '')) throw new InvalidCursorError();
+  return { createdAt: new Date(Number(match[1])), id: (match[2] ?? '').toLowerCase() };
+}

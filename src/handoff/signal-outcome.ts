@@ -1,0 +1,84 @@
+/**
+ * How one attempt at signalling CXone ends, and how a CXone client error becomes a handoff's
+ * `lastError`. Errors are read structurally (`code`, `retryable`, `upstreamStatus`, `attempts`,
+ * `message`), so the domain depends on the shape `src/nice/errors.ts` promises, not on its class.
+ */
+import { type HandoffError, type HandoffErrorCode } from './handoff.js';
+
+/** The end of one attempt (one `nice.signal` call with its own retries). */
+export type AttemptOutcome =
+  /** CXone answered 2xx. */
+  | { readonly kind: 'signaled'; readonly attempts: number }
+  /** A final error, or retries ran out within the budget: the handoff becomes FAILED. */
+  | { readonly kind: 'failed'; readonly attempts: number; readonly error: HandoffError }
+  /** Aborted by `stop()`: the row stays PENDING, released for the next worker. */
+  | { readonly kind: 'abandoned' };
+
+/** Codes after which `retryHandoff` may try again: the cause was transient. */
+export const RETRYABLE_CODES: readonly HandoffErrorCode[] = ['RETRIES_EXHAUSTED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'CXONE_THROTTLED'];
+
+const NICE_CODES: ReadonlySet<string> = new Set<HandoffErrorCode>([
+  'CXONE_CONTACT_NOT_FOUND',
+  'CXONE_BAD_REQUEST',
+  'CXONE_AUTH_FAILED',
+  'CXONE_UNAVAILABLE',
+  'CXONE_THROTTLED',
+  'CXONE_TIMEOUT',
+]);
+
+/** What the handoff layer reads of a CXone client error. */
+export interface NiceFailure {
+  readonly code: HandoffErrorCode;
+  readonly retryable: boolean;
+  readonly upstreamStatus: number | null;
+  /** Requests the failed call made, when the error says. */
+  readonly attempts: number | null;
+  /** Safe to show (the client's contract); replaced by a generic text for unknown errors. */
+  readonly message: string;
+}
+
+/**
+ * Reads a rejection of `NiceClient.signal`. Anything without a known `code` is an unexpected
+ * failure: reported as CXONE_UNAVAILABLE with a generic message (its own message may hold anything).
+ */
+export function readNiceFailure(error: unknown): NiceFailure {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const code = e['code'];
+  if (typeof code !== 'string' || !NICE_CODES.has(code)) {
+    return { code: 'CXONE_UNAVAILABLE', retryable: false, upstreamStatus: null, attempts: null, message: 'Signalling CXone failed unexpectedly.' };
+  }
+  const status = e['upstreamStatus'];
+  const attempts = e['attempts'];
+  const message = e['message'];
+  return {
+    code: code as HandoffErrorCode,
+    retryable: e['retryable'] === true,
+    upstreamStatus: typeof status === 'number' && Number.isInteger(status) ? status : null,
+    attempts: typeof attempts === 'number' && Number.isInteger(attempts) && attempts >= 0 ? attempts : null,
+    message: typeof message === 'string' && message !== '' ? message : `CXone signal failed (${code}).`,
+  };
+}
+
+/** The `lastError` of a PENDING row while the client retries: the transient cause as it is. */
+export function progressError(error: unknown, at: Date): HandoffError {
+  const f = readNiceFailure(error);
+  return { code: f.code, message: f.message, upstreamStatus: f.upstreamStatus, at };
+}
+
+/**
+ * The `lastError` of a handoff that ends FAILED. A final error keeps its code. A retryable one
+ * means the budget ran out while CXone kept failing: RETRIES_EXHAUSTED naming the last cause,
+ * except a timeout, which stays CXONE_TIMEOUT (the caller learns CXone was too slow rather than
+ * failing, which is what they need to tell apart).
+ */
+export function failureError(failure: NiceFailure, at: Date): HandoffError {
+  if (!failure.retryable || failure.code === 'CXONE_TIMEOUT') {
+    return { code: failure.code, message: failure.message, upstreamStatus: failure.upstreamStatus, at };
+  }
+  return {
+    code: 'RETRIES_EXHAUSTED',
+    message: `CXone kept failing until the retry budget was spent; last cause ${failure.code}: ${failure.message}`,
+    upstreamStatus: failure.upstreamStatus,
+    at,
+  };
+}
