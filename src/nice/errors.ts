@@ -71,7 +71,7 @@ export class NiceError extends Error {
    * replaced: the last line of defence against an upstream that echoed something we sent.
    */
   redacted(secrets: readonly string[]): NiceError {
-    const scrub = (text: string): string => secrets.reduce((clean, secret) => (secret.length >= 4 ? clean.split(secret).join('[redacted]') : clean), text);
+    const scrub = (text: string): string => redactSecrets(text, secrets);
     const init = this.#init();
     const copy = new NiceError({ ...init, message: scrub(init.message), upstreamError: init.upstreamError === undefined ? undefined : scrub(init.upstreamError) });
     copy.stack = this.stack === undefined ? undefined : scrub(this.stack);
@@ -122,6 +122,11 @@ export class NiceNetworkCause extends Error {
     const code = typeof record.code === 'string' && /^[A-Z0-9_]{1,64}$/.test(record.code) ? record.code : undefined;
     return new NiceNetworkCause(name, code);
   }
+}
+
+/** `text` with every occurrence of each secret (of 4 characters or more) replaced. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((clean, secret) => (secret.length >= 4 ? clean.split(secret).join('[redacted]') : clean), text);
 }
 
 /** True for errors of this catalogue. */

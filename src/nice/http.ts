@@ -4,7 +4,7 @@
  * empty, HTML and malformed bodies, and one `onUpstream` hook call per exchange.
  */
 import { type Dispatcher } from 'undici';
-import { abortedFailure, networkFailure, timeoutFailure, type NiceExchangeKind } from './errors.js';
+import { abortedFailure, networkFailure, redactSecrets, timeoutFailure, type NiceExchangeKind } from './errors.js';
 import { type NiceHooks } from './types.js';
 
 /** Source of the current time (epoch ms); injected so token expiry and deadlines are testable. */
@@ -218,11 +218,7 @@ const SNIPPET_CHARS = 200;
 
 /** Removes secrets, credentials after auth schemes and control characters; caps the length. */
 export function redact(text: string, secrets: readonly string[]): string | undefined {
-  let clean = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) clean = clean.split(secret).join('[redacted]');
-  }
-  clean = clean
+  const clean = redactSecrets(text, secrets)
     .replace(/\b(bearer|basic)\s+[^\s"',;<]+/gi, '$1 [redacted]')
     .replace(/\b(access_token|refresh_token|id_token|client_secret|password)(["'\s:=]+)[^\s"',;&<]+/gi, '$1$2[redacted]')
     .replace(/\p{Cc}+/gu, ' ')

@@ -11,7 +11,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { type Budget, exchangeTimeout } from './budget.js';
 import { Discovery } from './discovery.js';
-import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, signalFailure } from './errors.js';
+import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
 import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './http.js';
 import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
@@ -128,7 +128,12 @@ class Signaler {
       });
       return { status, attempts: call.tries };
     } catch (error) {
-      const final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly.' });
+      if (!isNiceError(error)) {
+        // A bug or a bad config value (e.g. an api_endpoint that is no URL): name it without the raw error.
+        const { name, message } = error instanceof Error ? error : new Error(String(error));
+        log.warn({ tenant: tenant.id, contactId, err: { name, message: redactSecrets(message, this.#deps.tokens.secretsOf(tenant)) } }, 'CXone client failed unexpectedly');
+      }
+      const final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly; see the log.' });
       log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
       throw final.withAttempts(call.tries).redacted(this.#deps.tokens.secretsOf(tenant));
     }

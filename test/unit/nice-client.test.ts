@@ -587,6 +587,16 @@ describe('observability and lifecycle', () => {
     expect(outcomes.at(-1)).toBe('error');
   });
 
+  it('turns an unexpected failure (an api_endpoint that is no URL) into a final error and a log line', async () => {
+    upstream();
+    const warnings: string[] = [];
+    const log = { debug: () => undefined, warn: (fields: object, message: string) => warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const broken: NiceTenant = { ...tenant, cxone: { ...tenant.cxone, apiEndpoint: 'not a url' } };
+    const error = await failure(newClient({ log }).signal(broken, '1', [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: false, attempts: 1 });
+    expect(warnings).toEqual([expect.stringMatching(/failed unexpectedly .*TypeError.*Invalid URL/)]);
+  });
+
   it('rejects more than 9 params and an empty contact id before any request', async () => {
     const c = newClient();
     const tooMany = await failure(c.signal(tenant, '1', Array.from({ length: 10 }, (_, index) => `v${index}`), { deadline: soon() }));
