@@ -165,10 +165,10 @@ describe('HandoffService.signal', () => {
   });
 
   it('answers PENDING when CXone is slower than waitMs, and records SIGNALED when it answers', async () => {
-    const h = harness(slow(400), { options: { waitMs: 50 } });
+    const h = harness(slow(1_500), { options: { waitMs: 50 } });
     const started = Date.now();
     const result = await h.service.signal(h.tenantId, request());
-    expect(Date.now() - started).toBeLessThan(350);
+    expect(Date.now() - started).toBeLessThan(1_200);
     expect(result.state).toBe('PENDING');
     const done = await eventually(async () => {
       const row = await h.service.get(h.tenantId, result.id);
