@@ -71,7 +71,10 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
           log.error({ err: error, path: req.path }, 'simulator route failed');
           return errorForStatus(route.shape, 500, 'The simulator failed to handle this request.');
         })
-        .then((reply) => sendReply(res, reply), () => undefined);
+        .then(
+          (reply) => sendReply(res, reply),
+          (error: unknown) => log.error({ err: error, path: req.path }, 'simulator could not send its reply'),
+        );
     });
   }
 

@@ -137,7 +137,7 @@ export function createFaultStage(store: FaultStore): Stage {
 
 function statusReply(fault: Fault, ctx: RouteContext, status: number): Reply {
   const reply = errorForStatus(ctx.route.shape, status, `Simulated HTTP ${status} (fault ${fault.id})`);
-  const body = fault.body === undefined ? (reply.kind === 'json' ? reply.body : undefined) : fault.body;
+  const body = fault.body === undefined ? reply.body : fault.body;
   return typeof body === 'string'
     ? { kind: 'text', status, contentType: 'text/html; charset=utf-8', text: body, headers: fault.headers ?? {} }
     : { kind: 'json', status, body, headers: fault.headers ?? {} };

@@ -1,6 +1,6 @@
 /**
  * The id_token of a token response: a compact JWS signed HS256 with the simulator's key
- * ({@link DEFAULTS.idTokenKey} unless configured), so a client can decode it like CXone's (claims
+ * (the `idTokenKey` option, default in options.ts), so a client can decode it like CXone's (claims
  * `iss`, `tenantId`, …) and a test can verify it. CXone signs RS256; no client should verify an
  * id_token it only reads the tenant from, so the simulator's choice of a shared key is harmless.
  */

@@ -390,6 +390,18 @@ describe('simulator: the fault stage is replaceable', () => {
     expect(response.headers.get('x-stage')).toBe('discovery');
   });
 
+  it('turns a failing stage into a JSON 500 in the route shape, never a stack trace', async () => {
+    const { url } = await listen([() => Promise.reject(new Error('boom at /secret/path.ts:1'))]);
+    const api = await fetch(`${url}/.well-known/openid-configuration`);
+    expect(api.status).toBe(500);
+    const apiText = await api.text();
+    expect(JSON.parse(apiText)).toEqual({ error: 'internal_error', message: expect.any(String) });
+    expect(apiText).not.toContain('boom');
+    const token = await fetch(`${url}/auth/token`, { method: 'POST' });
+    expect(token.status).toBe(500);
+    expect(await token.json()).toEqual({ error: 'server_error', error_description: expect.any(String) });
+  });
+
   it('answers from a stage without reaching the handler', async () => {
     const { url } = await listen([async () => ({ kind: 'json', status: 418, body: { error: 'teapot', message: 'stage' } })]);
     const response = await fetch(`${url}/_sim/calls`, { method: 'POST' });
