@@ -2,8 +2,11 @@
  * `registerCall`: the voice agent hands over the SIP INVITE it received; the gateway keeps the call
  * facts so a handoff can show them (`Handoff.call`).
  */
+// type-graphql's decorators need the Reflect metadata API before this class is evaluated.
+import 'reflect-metadata';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { type TenantRegistry } from '../config/tenant-registry.js';
+import { SipParseError } from '../handoff/errors.js';
 import { type Call as CallRecord, type HandoffOperations, type ParsedInvite } from '../handoff/handoff.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
@@ -16,13 +19,13 @@ export type InviteParser = (text: string, options: { readonly contactIdHeader: s
 @Resolver(() => Call)
 export class CallResolver {
   readonly #handoffs: HandoffOperations;
-  readonly #tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+  readonly #tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
   readonly #parseInvite: InviteParser;
   readonly #limits: InputLimits;
 
   constructor(deps: {
     readonly handoffs: HandoffOperations;
-    readonly tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+    readonly tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
     readonly parseInvite: InviteParser;
     readonly limits: InputLimits;
   }) {
@@ -37,16 +40,45 @@ export class CallResolver {
     const caller = requireCaller(context, 'signal');
     checkSipInviteSize(sipInvite, this.#limits);
     try {
-      const invite = this.#parseInvite(sipInvite, { contactIdHeader: caller.tenant.contactIdHeader });
-      // An unknown number and another tenant's number get the same answer: no oracle on who owns what.
-      if (this.#tenants.ownerOfNumber(invite.pseudoNumber)?.id !== caller.tenant.id) {
-        throw new ForbiddenError("The INVITE's pseudo number is not one of this tenant's numbers.");
-      }
+      const invite = this.#parse(sipInvite, caller.tenant.contactIdHeader, caller.tenant.id);
+      this.#checkOwner(invite.pseudoNumber, caller.tenant.id);
       const call = await this.#handoffs.registerCall(caller.tenant.id, invite);
       context.log.info({ tenantId: caller.tenant.id, contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
       return call;
     } catch (error) {
       throw toGraphQLError(error);
+    }
+  }
+
+  /** An unknown number and another tenant's number get the same answer: no oracle on who owns what. */
+  #checkOwner(pseudoNumber: string, tenantId: string): void {
+    if (this.#tenants.ownerOfNumber(pseudoNumber)?.id !== tenantId) {
+      throw new ForbiddenError("The INVITE's pseudo number is not one of this tenant's numbers.");
+    }
+  }
+
+  /**
+   * Parses with the caller's contact-id header. When that fails, the INVITE may simply be meant for
+   * another tenant whose header differs: if it parses with another tenant's header, the answer is
+   * the one about its number (FORBIDDEN), not a complaint about a header the caller never uses.
+   */
+  #parse(text: string, contactIdHeader: string, tenantId: string): ParsedInvite {
+    try {
+      return this.#parseInvite(text, { contactIdHeader });
+    } catch (error) {
+      if (!(error instanceof SipParseError)) throw error;
+      const others = new Set(this.#tenants.tenants.map((t) => t.contactIdHeader.toLowerCase()));
+      others.delete(contactIdHeader.toLowerCase());
+      for (const header of others) {
+        let invite: ParsedInvite;
+        try {
+          invite = this.#parseInvite(text, { contactIdHeader: header });
+        } catch {
+          continue;
+        }
+        this.#checkOwner(invite.pseudoNumber, tenantId);
+      }
+      throw error;
     }
   }
 }

@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata API before this class is evaluated.
+import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
 

@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata API before this class is evaluated.
+import 'reflect-metadata';
 import { Field, ObjectType } from 'type-graphql';
 import { Handoff } from './handoff.type.js';
 

@@ -2,6 +2,8 @@
  * Queries and mutations over handoffs: thin mappings from GraphQL arguments to `HandoffOperations`
  * (tenant from the caller's key) and from domain errors to public codes.
  */
+// type-graphql's decorators need the Reflect metadata API before this class is evaluated.
+import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { HandoffNotFoundError } from '../handoff/errors.js';
 import { type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/handoff.js';

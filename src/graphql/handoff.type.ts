@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata API before this class is evaluated.
+import 'reflect-metadata';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { HandoffError } from './handoff-error.type.js';

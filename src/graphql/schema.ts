@@ -14,7 +14,7 @@ import { type InputLimits } from './validation.js';
 
 export interface SchemaDeps {
   readonly handoffs: HandoffOperations;
-  readonly tenants: Pick<TenantRegistry, 'ownerOfNumber'>;
+  readonly tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
   readonly parseInvite: InviteParser;
   readonly limits: InputLimits;
 }

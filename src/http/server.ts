@@ -8,7 +8,7 @@ import { type IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { type GatewayConfig } from '../config/config.js';
 import { type TenantRegistry } from '../config/tenant-registry.js';
 import { type HandoffOperations } from '../handoff/handoff.js';
@@ -98,7 +98,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.http.bodyLimitBytes,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // A caller's X-Request-Id is kept when it is a plain token, so its logs and ours line up.
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
@@ -120,13 +120,19 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
+    // The process owner (bin.ts) handles SIGTERM and calls close(); Apollo's own handler would stop
+    // the server underneath it and re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: createFormatError(log),
     plugins: [ApolloServerPluginLandingPageDisabled(), internalErrorStatusPlugin, ...(deps.metrics ? [metricsPlugin(deps.metrics)] : [])],
   });
   await apollo.start();
 
+  let shuttingDown = false;
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // A keep-alive connection would otherwise hold close() open until the shutdown timeout.
+    if (shuttingDown) void reply.header('connection', 'close');
   });
 
   // Errors fastify raises before a route runs (body too large, bad JSON, wrong media type) get the
@@ -221,6 +227,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     },
     async close() {
       if (state.phase === 'closing') return await state.done;
+      shuttingDown = true;
       const done = (async () => {
         // In-flight requests may finish; past the timeout their connections are cut.
         const force = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownTimeoutMs);
