@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * `cxone-gateway`: reads the environment, starts the gateway, stops it gracefully on SIGTERM/SIGINT.
+ * The only gateway module that reads `process.env`, prints to the terminal or exits.
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config/config.js';
+import { ENV_VARS } from './config/env-vars.js';
+import { createLogger } from './http/logger.js';
+import { startGateway } from './main.js';
+
+function help(): string {
+  const width = Math.max(...ENV_VARS.map((v) => v.name.length));
+  const lines = ENV_VARS.map((v) => `  ${v.name.padEnd(width)}  ${v.description}${v.default === undefined ? '' : ` (default: ${v.default})`}`);
+  return [
+    'Usage: cxone-gateway [--help]',
+    '',
+    'GraphQL gateway that signals NICE CXone contacts for voice-AI handoffs.',
+    'Configured by environment variables:',
+    '',
+    ...lines,
+    '',
+    'Tenants file secrets are references: "env:NAME" or "file:/path".',
+    'SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.',
+    '',
+  ].join('\n');
+}
+
+async function run(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help());
+    return;
+  }
+  const unknown = argv.filter((a) => a !== '--');
+  if (unknown.length > 0) {
+    console.error(`cxone-gateway: unknown argument ${unknown[0] ?? ''}; the gateway is configured by environment variables (--help lists them).`);
+    process.exitCode = 2;
+    return;
+  }
+
+  let config;
+  try {
+    config = loadConfig(process.env, { readFile: (path) => readFileSync(path, 'utf8') });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`cxone-gateway: refusing to start.\n${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+
+  const log = createLogger({ level: config.logLevel });
+  const gateway = await startGateway(config, { log });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // Past the shutdown timeout (plus a margin for the store and client) the process exits anyway.
+    setTimeout(() => {
+      log.error({ signal }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs + 5000).unref();
+    gateway.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  console.error('cxone-gateway: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

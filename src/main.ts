@@ -1,0 +1,112 @@
+/**
+ * The production composition: config → store → CXone client → handoff service → HTTP. The only
+ * place that builds the real graph; `bin.ts`, the dev launcher and the test stack call it.
+ */
+import 'reflect-metadata';
+import { type Logger as PinoLogger } from 'pino';
+import { type Dispatcher } from 'undici';
+import { type GatewayConfig } from './config/config.js';
+import { createTenantRegistry } from './config/tenant-registry.js';
+import { HandoffService } from './handoff/handoff.service.js';
+import { parseInvite } from './handoff/sip-invite.js';
+import { type ExplorerTab } from './http/explorer.js';
+import { createLogger } from './http/logger.js';
+import { createMetrics, type GatewayMetrics } from './http/metrics.js';
+import { createHttpServer } from './http/server.js';
+import { createNiceClient } from './nice/nice.client.js';
+import { type NiceClient } from './nice/types.js';
+import { createStore } from './store/create-store.js';
+import { type HandoffStore } from './store/handoff-store.js';
+
+/** Parts a caller may supply instead of the ones `startGateway` would build (tests, dev launcher). */
+export interface GatewayDeps {
+  readonly log?: PinoLogger;
+  /** An opened store; closed by `close()` like one the gateway opened itself. */
+  readonly store?: HandoffStore;
+  readonly nice?: NiceClient;
+  /** undici dispatcher for the CXone client (ignored when `nice` is given). */
+  readonly dispatcher?: Dispatcher;
+  readonly metrics?: GatewayMetrics;
+  readonly explorerTabs?: readonly ExplorerTab[];
+}
+
+export interface RunningGateway {
+  /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
+  readonly url: string;
+  readonly metrics: GatewayMetrics;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish, stop the retry worker (PENDING
+   * rows stay for the next start), close the CXone client and the store.
+   */
+  close(): Promise<void>;
+}
+
+/** Closes what was opened, in reverse order, reporting (not throwing) failures of later steps. */
+async function closeAll(steps: readonly (() => Promise<void>)[], log: PinoLogger): Promise<void> {
+  for (const step of [...steps].reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      log.error({ err: error }, 'error while shutting down');
+    }
+  }
+}
+
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<RunningGateway> {
+  const log = deps.log ?? createLogger({ level: config.logLevel });
+  const metrics = deps.metrics ?? createMetrics();
+  const tenants = createTenantRegistry(config.tenants);
+  const opened: (() => Promise<void>)[] = [];
+  try {
+    const store = deps.store ?? (await createStore(config.store, { log: log.child({ component: 'store' }) }));
+    opened.push(() => store.close());
+
+    const nice =
+      deps.nice ??
+      createNiceClient({
+        dispatcher: deps.dispatcher,
+        attemptTimeoutMs: config.signal.attemptTimeoutMs,
+        log: log.child({ component: 'cxone' }),
+        hooks: metrics.niceHooks,
+      });
+    opened.push(() => nice.close());
+
+    const service = new HandoffService({
+      store,
+      nice,
+      tenants: (id) => tenants.get(id),
+      log: log.child({ component: 'handoffs' }),
+      options: {
+        waitMs: config.signal.waitMs,
+        budgetMs: config.signal.budgetMs,
+        workerIntervalMs: config.signal.workerIntervalMs,
+      },
+    });
+    service.start();
+    opened.push(() => service.stop());
+
+    const http = await createHttpServer({
+      config,
+      tenants,
+      handoffs: service,
+      store,
+      parseInvite: (text, options) => parseInvite(text, { ...options, maxBytes: config.limits.maxSipInviteBytes }),
+      log,
+      metrics,
+      ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
+    });
+    opened.push(() => http.close());
+    const url = await http.listen(config.http.port, config.http.host);
+    log.info({ url, store: config.store.kind, tenants: config.tenants.map((t) => t.id) }, 'gateway listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      metrics,
+      close: () => (closing ??= closeAll(opened, log)),
+    };
+  } catch (error) {
+    await closeAll(opened, log);
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The gateway end to end, against the real simulator over HTTP, on both stores: a call registered
+ * from the simulator's INVITE, a signal that reaches CXone with the exact params, and what a
+ * screen-pop tool then reads.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
+import { BY_ID, LIST, REGISTER, signal, STATUS, type HandoffView } from './gateway-operations.js';
+
+describe.each(['pglite', 'postgres'] as const)('gateway happy path (%s store)', (store) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ store, postgresUrl: inject('postgresUrl') });
+  });
+  afterAll(async () => await stack?.close());
+
+  it('registers the call, signals the contact with the exact params, and shows both to a read key', async () => {
+    const call = await stack.sim.createCall({ from: '+15557654321' });
+    const registered = await stack.gql(REGISTER, { sipInvite: call.invite });
+    expect(registered.status).toBe(200);
+    expect(registered.body.data).toEqual({
+      registerCall: {
+        contactId: call.contactId,
+        pseudoNumber: '+15550100001',
+        from: expect.stringContaining('+15557654321'),
+        sipCallId: call.callId,
+        receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    });
+
+    const params = ['billing', 'gold tier', 'ünïcode ✓', 'a&b=c?d', '', 'p6', 'p7', 'p8', 'p9'];
+    const context = { intent: 'billing', transcript: ['hi', 'I want to pay'], score: 0.92 };
+    const handoff = await signal(stack, { contactId: call.contactId, params, context, idempotencyKey: `happy-${call.contactId}` });
+    expect(handoff).toMatchObject({ contactId: call.contactId, state: 'SIGNALED', params, context, attempts: 1, lastError: null });
+    expect(handoff.signaledAt).not.toBeNull();
+    expect(handoff.call).toMatchObject({ contactId: call.contactId, sipCallId: call.callId });
+
+    const received = await stack.sim.signals(call.contactId);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.params).toEqual(params);
+
+    const status = await stack.gql<{ handoffStatus: HandoffView }>(STATUS, { contactId: call.contactId }, STACK_KEYS.read);
+    expect(status.body.data?.handoffStatus).toEqual(handoff);
+    const byId = await stack.gql<{ handoff: HandoffView }>(BY_ID, { id: handoff.id }, STACK_KEYS.read);
+    expect(byId.body.data?.handoff).toEqual(handoff);
+    const list = await stack.gql(LIST, { contactId: call.contactId }, STACK_KEYS.read);
+    expect(list.body.data).toEqual({
+      handoffs: { edges: [{ cursor: expect.any(String), node: { id: handoff.id, contactId: call.contactId, state: 'SIGNALED' } }], pageInfo: { hasNextPage: false, endCursor: expect.any(String) } },
+    });
+  });
+
+  it('answers the probes', async () => {
+    const health = await fetch(`${stack.gatewayUrl}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+  });
+});
