@@ -7,7 +7,7 @@ import { type Logger as PinoLogger } from 'pino';
 import { type Dispatcher } from 'undici';
 import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
-import { HandoffService } from './handoff/handoff.service.js';
+import { type HandoffEvents, HandoffService } from './handoff/handoff.service.js';
 import { parseInvite } from './handoff/sip-invite.js';
 import { type ExplorerTab } from './http/explorer.js';
 import { createLogger } from './http/logger.js';
@@ -28,6 +28,8 @@ export interface GatewayDeps {
   readonly dispatcher?: Dispatcher;
   readonly metrics?: GatewayMetrics;
   readonly explorerTabs?: readonly ExplorerTab[];
+  /** Observers of handoff changes (e.g. a subscription feed), called after the metrics. */
+  readonly events?: HandoffEvents;
 }
 
 export interface RunningGateway {
@@ -76,6 +78,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       nice,
       tenants: (id) => tenants.get(id),
       log: log.child({ component: 'handoffs' }),
+      events: {
+        handoffChanged(handoff) {
+          // Entries into a state: acceptance (PENDING, nothing tried yet) and each outcome. Retry
+          // progress (PENDING with a lastError) and a retryHandoff reopening are not counted.
+          if (handoff.state !== 'PENDING' || (handoff.attempts === 0 && handoff.lastError === null)) {
+            metrics.handoffTransitions.inc({ state: handoff.state });
+          }
+          deps.events?.handoffChanged?.(handoff);
+        },
+      },
       options: {
         waitMs: config.signal.waitMs,
         budgetMs: config.signal.budgetMs,

@@ -49,6 +49,17 @@ describe.each(['pglite', 'postgres'] as const)('gateway happy path (%s store)', 
     });
   });
 
+  it('exposes Prometheus metrics for GraphQL requests and CXone exchanges', async () => {
+    const res = await fetch(`${stack.gatewayUrl}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^cxgw_graphql_requests_total\{operation="signalContact",outcome="ok"\} [1-9]/m);
+    expect(text).toMatch(/^cxgw_cxone_requests_total\{kind="signal",status="2\d\d"\} [1-9]/m);
+    expect(text).toMatch(/^cxgw_cxone_token_fetches_total [1-9]/m);
+    expect(text).toMatch(/^cxgw_handoff_transitions_total\{state="PENDING"\} 1$/m);
+    expect(text).toMatch(/^cxgw_handoff_transitions_total\{state="SIGNALED"\} 1$/m);
+  });
+
   it('answers the probes', async () => {
     const health = await fetch(`${stack.gatewayUrl}/healthz`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
