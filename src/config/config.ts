@@ -37,6 +37,8 @@ export interface GatewayConfig {
     readonly maxParamLength: number;
     readonly maxContextBytes: number;
     readonly maxSipInviteBytes: number;
+    readonly maxQueryDepth: number;
+    readonly maxQueryComplexity: number;
   };
   readonly tenantsFile: string;
   readonly tenants: readonly Tenant[];
@@ -90,6 +92,8 @@ const envSchema = z.object({
   MAX_PARAM_LENGTH: integer(256, 1, 4096),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
+  MAX_QUERY_DEPTH: integer(10, 2, 100),
+  MAX_QUERY_COMPLEXITY: integer(1000, 10, 1_000_000),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
 });
@@ -164,6 +168,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       maxParamLength: e.MAX_PARAM_LENGTH,
       maxContextBytes: e.MAX_CONTEXT_BYTES,
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
+      maxQueryDepth: e.MAX_QUERY_DEPTH,
+      maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
     },
     tenantsFile: e.TENANTS_FILE,
     tenants,

@@ -26,6 +26,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_PARAM_LENGTH', default: '256', description: 'Longest accepted signal parameter (characters).' },
   { name: 'MAX_CONTEXT_BYTES', default: '16384', description: 'Largest accepted `context` (bytes of its JSON).' },
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },
+  { name: 'MAX_QUERY_DEPTH', default: '10', description: 'Deepest accepted GraphQL selection (QUERY_TOO_COMPLEX above it; introspection exempt).' },
+  { name: 'MAX_QUERY_COMPLEXITY', default: '1000', description: 'Most fields one GraphQL operation may select, aliases included (QUERY_TOO_COMPLEX above it).' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

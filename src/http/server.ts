@@ -17,6 +17,7 @@ import { type GatewayContext } from '../graphql/context.js';
 import { BadRequestError, createFormatError, ErrorCode, InternalServerError, PayloadTooLargeError } from '../graphql/errors.js';
 import { buildGatewaySchema } from '../graphql/schema.js';
 import { authenticate } from './auth.js';
+import { queryLimitsPlugin } from './query-limits.js';
 import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 
@@ -124,7 +125,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     // the server underneath it and re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: createFormatError(log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), internalErrorStatusPlugin, ...(deps.metrics ? [metricsPlugin(deps.metrics)] : [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      internalErrorStatusPlugin,
+      queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
+      ...(deps.metrics ? [metricsPlugin(deps.metrics)] : []),
+    ],
   });
   await apollo.start();
 

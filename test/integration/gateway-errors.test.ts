@@ -1,6 +1,6 @@
 /**
  * Every request-error code of DESIGN §9, reached over HTTP against the real gateway, simulator and
- * store (QUERY_TOO_COMPLEX waits for the depth/complexity limit of a later issue).
+ * store.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,7 +40,7 @@ describe('gateway request errors', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxgw-errors-'));
     const store = await createStore({ kind: 'pglite', dataDir: join(dir, 'pglite') }, { log: pino({ level: 'silent' }) });
-    stack = await startStack({ env: { BODY_LIMIT_BYTES: '4096', MAX_CONTEXT_BYTES: '1024' }, deps: { store: failingStore(store, () => failure) } });
+    stack = await startStack({ env: { BODY_LIMIT_BYTES: '4096', MAX_CONTEXT_BYTES: '1024', MAX_QUERY_COMPLEXITY: '60' }, deps: { store: failingStore(store, () => failure) } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -109,6 +109,13 @@ describe('gateway request errors', () => {
     expect(await stack.sim.signals(call.contactId)).toHaveLength(1);
     const conflict = await stack.gql(SIGNAL, { input: { ...input, params: ['b'] } });
     expect([conflict.status, firstError(conflict)?.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+  });
+
+  it('QUERY_TOO_COMPLEX for a batch of aliased lookups over MAX_QUERY_COMPLEXITY', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `c${i}: handoffStatus(contactId: "${i + 1}") { id }`).join('\n');
+    const res = await stack.gql(`query { ${aliases} }`, {}, STACK_KEYS.read);
+    expect([res.status, firstError(res)?.code]).toEqual([400, 'QUERY_TOO_COMPLEX']);
+    expect(res.body.data).toBeUndefined();
   });
 
   it('PAYLOAD_TOO_LARGE for a body over BODY_LIMIT_BYTES', async () => {

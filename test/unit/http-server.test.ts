@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { type FastifyInstance } from 'fastify';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Tenant } from '../../src/config/tenant.js';
 import { createTenantRegistry } from '../../src/config/tenant-registry.js';
@@ -73,7 +74,7 @@ describe('HTTP server (fake handoffs)', () => {
     server = await createHttpServer({
       config: {
         http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000 },
-        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512 },
+        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40 },
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
       handoffs,
@@ -303,6 +304,35 @@ describe('HTTP server (fake handoffs)', () => {
       const r = await gql(query, {}, 'acme-read');
       expect(r.status).toBe(status);
       expect(code(r)).toBe(expected);
+    });
+
+    it('answers QUERY_TOO_COMPLEX (400) to a query deeper than MAX_QUERY_DEPTH, before any resolver runs', async () => {
+      handoffs.failNext(new Error('a resolver ran'));
+      const r = await gql('query { handoffs { edges { node { call { contactId } } } } }', {}, 'acme-read');
+      expect(r.status).toBe(400);
+      expect(code(r)).toBe('QUERY_TOO_COMPLEX');
+      expect(r.body.errors?.[0]?.message).toContain('5 fields deep; the limit is 4');
+      handoffs.failNext(new Error('reset'));
+      await gql(STATUS, { contactId: '1' }, 'acme-read'); // consumes the armed failure
+    });
+
+    it('counts fragments towards the depth', async () => {
+      const r = await gql('query { handoffs { edges { ...E } } } fragment E on HandoffEdge { node { call { contactId } } }', {}, 'acme-read');
+      expect(code(r)).toBe('QUERY_TOO_COMPLEX');
+    });
+
+    it('answers QUERY_TOO_COMPLEX to a batch of aliases over MAX_QUERY_COMPLEXITY', async () => {
+      const aliases = Array.from({ length: 21 }, (_, i) => `a${i}: handoffStatus(contactId: "1") { id }`).join(' ');
+      const r = await gql(`query { ${aliases} }`, {}, 'acme-read');
+      expect(r.status).toBe(400);
+      expect(code(r)).toBe('QUERY_TOO_COMPLEX');
+      expect(r.body.errors?.[0]?.message).toContain('42 fields; the limit is 40');
+    });
+
+    it('exempts the introspection query from the limits', async () => {
+      const r = await gql(getIntrospectionQuery());
+      expect(r.status).toBe(200);
+      expect(r.body.errors).toBeUndefined();
     });
 
     it('answers PAYLOAD_TOO_LARGE (413) as a GraphQL error to a body over BODY_LIMIT_BYTES', async () => {

@@ -1,0 +1,95 @@
+/**
+ * Limits on what one GraphQL operation may ask for (DESIGN §10): its depth and its complexity (one
+ * point per field, aliases included, so a batch of 1,000 aliased lookups is refused). Checked once
+ * the operation is resolved, before any resolver runs; a refusal is QUERY_TOO_COMPLEX.
+ */
+import { type ApolloServerPlugin } from '@apollo/server';
+import { type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { createRequire } from 'node:module';
+import type * as QueryComplexity from 'graphql-query-complexity';
+import { QueryTooComplexError } from '../graphql/errors.js';
+
+// The package's ESM build imports `graphql/index.mjs`, while type-graphql and Apollo Server use
+// graphql's CommonJS build: two graphql realms cannot share one schema. Its CommonJS build shares ours.
+const { getComplexity, simpleEstimator } = createRequire(import.meta.url)('graphql-query-complexity') as typeof QueryComplexity;
+
+export interface QueryLimits {
+  readonly maxDepth: number;
+  readonly maxComplexity: number;
+}
+
+/** Depth of the deepest field of a selection set, following fragment spreads. */
+function depthOf(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen: ReadonlySet<string>): number {
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    switch (selection.kind) {
+      case Kind.FIELD:
+        deepest = Math.max(deepest, 1 + (selection.selectionSet ? depthOf(selection.selectionSet, fragments, seen) : 0));
+        break;
+      case Kind.INLINE_FRAGMENT:
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
+        break;
+      case Kind.FRAGMENT_SPREAD: {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        // Validation already refused cycles and unknown fragments; this only keeps the walk total.
+        if (fragment && !seen.has(name)) deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, new Set([...seen, name])));
+        break;
+      }
+    }
+  }
+  return deepest;
+}
+
+/** Introspection is governed by the INTROSPECTION switch, and its standard query is deep by nature. */
+function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
+  return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
+}
+
+/** Throws QUERY_TOO_COMPLEX when the operation exceeds the limits. */
+export function checkQueryLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: QueryLimits,
+): void {
+  if (isIntrospectionOnly(operation)) return;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const depth = depthOf(operation.selectionSet, fragments, new Set());
+  if (depth > limits.maxDepth) {
+    throw new QueryTooComplexError(`The query is ${depth} fields deep; the limit is ${limits.maxDepth}. Ask for fewer nested fields.`);
+  }
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      variables,
+      ...(operation.name ? { operationName: operation.name.value } : {}),
+      estimators: [simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    // Variables that do not coerce (the only way a validated document fails here): execution
+    // reports them as BAD_USER_INPUT naming the variable, which is the better answer.
+    return;
+  }
+  if (complexity > limits.maxComplexity) {
+    throw new QueryTooComplexError(`The query asks for ${complexity} fields; the limit is ${limits.maxComplexity}. Split it into smaller queries.`);
+  }
+}
+
+export function queryLimitsPlugin<TContext extends object>(limits: QueryLimits): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (operation) checkQueryLimits(schema, document, operation, request.variables ?? {}, limits);
+        },
+      };
+    },
+  };
+}
