@@ -2,7 +2,9 @@
  * A small typed client for tools that call the gateway: pass a generated document
  * (`src/client/generated`) and get typed variables and results. No server imports.
  */
-import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
+// `import type`, not `import { type … }`: with verbatimModuleSyntax the latter leaves a bare
+// `import '…'` behind, and this package has types only, no module to load at run time.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { type Dispatcher, request } from 'undici';
 
