@@ -99,6 +99,10 @@ interface SignalerDeps {
 interface CallState {
   tries: number;
   authRetried: boolean;
+  /** Time the current try had left before the deadline when it started. */
+  tryBudgetMs: number;
+  /** The failure of the try before the current one, if any. */
+  previous: NiceError | undefined;
 }
 
 class Signaler {
@@ -114,7 +118,7 @@ class Signaler {
     const { clock, retry, log } = this.#deps;
     const deadline = Math.min(options.deadline, clock.now() + retry.totalMs);
     const budget: Budget = { deadline, signal: options.signal };
-    const call: CallState = { tries: 0, authRetried: false };
+    const call: CallState = { tries: 0, authRetried: false, tryBudgetMs: deadline - clock.now(), previous: undefined };
     try {
       const status = await runWithRetries(() => this.#try(tenant, contactId, params, budget, call), {
         config: retry,
@@ -122,6 +126,7 @@ class Signaler {
         clock,
         signal: options.signal,
         onRetry: ({ error, delayMs }) => {
+          call.previous = error;
           log.debug({ tenant: tenant.id, contactId, code: error.code, upstreamStatus: error.upstreamStatus, correlationId: error.correlationId, attempt: call.tries, delayMs }, 'retrying CXone signal');
           options.onRetry?.({ error, attempt: call.tries, delayMs });
         },
@@ -133,15 +138,22 @@ class Signaler {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
         log.warn({ tenant: tenant.id, contactId, err: { name, message: redactSecrets(message, this.#deps.tokens.secretsOf(tenant)) } }, 'CXone client failed unexpectedly');
       }
-      const final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly; see the log.' });
+      let final = isNiceError(error) ? error : new NiceError({ code: NiceErrorCode.Unavailable, retryable: false, message: 'The CXone client failed unexpectedly; see the log.' });
+      // A last try that started with less than one attempt timeout left was cut short by the
+      // deadline: its timeout says nothing about CXone, so the earlier cause (say, resets or 5xx)
+      // is what the call reports. Otherwise the code would depend on where the jitter put that try.
+      if (final.code === NiceErrorCode.Timeout && call.tryBudgetMs < this.#deps.attemptTimeoutMs && call.previous !== undefined && options.signal?.aborted !== true) {
+        final = call.previous;
+      }
       log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
       throw final.withAttempts(call.tries).redacted(this.#deps.tokens.secretsOf(tenant));
     }
   }
 
   async #try(tenant: NiceTenant, contactId: string, params: readonly string[], budget: Budget, call: CallState): Promise<number> {
-    const { tokens, discovery } = this.#deps;
+    const { tokens, discovery, clock } = this.#deps;
     call.tries += 1;
+    call.tryBudgetMs = budget.deadline - clock.now();
     let token = await tokens.get(tenant, budget);
     const endpoint = await this.#apiEndpoint(tenant, token, budget);
     try {

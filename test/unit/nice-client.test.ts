@@ -430,6 +430,17 @@ describe('retries', () => {
     expect(elapsed).toBeLessThan(500 + 150);
   });
 
+  it('reports the earlier cause when the deadline cut the last try short (not CXONE_TIMEOUT)', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(503, '', { headers: { 'retry-after': '1' } });
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').delay(1_000);
+    const started = Date.now();
+    // The retry starts after the 1 s Retry-After with ~150 ms left: less than one attempt timeout.
+    const error = await failure(newClient({ attemptTimeoutMs: 400 }).signal(tenant, '1', [], { deadline: started + 1_150 }));
+    expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: true, upstreamStatus: 503, attempts: 2 });
+    expect(Date.now() - started).toBeLessThan(1_150 + 100);
+  });
+
   it('caps the whole call at retry.totalMs whatever deadline the caller gives', async () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(503, '').persist();
