@@ -1,0 +1,428 @@
+/**
+ * `npm run bench`: the gateway measured side by side with its baselines in one run (DESIGN §12).
+ * Every server runs in a child process; this process only generates load (autocannon) and reads
+ * the answers. Machines are noisy, so every figure that is compared is a ratio or a count measured
+ * in this same run. Prints one table and writes it to `bench/results/latest.json`.
+ *
+ *   npm run bench                      the whole table (about two minutes)
+ *   npm run bench -- --profile         only the signalContact load, with the gateway under
+ *                                      `node --cpu-prof`; prints the top self-time functions
+ *
+ * BENCH_SECONDS (default 6) and BENCH_CONNECTIONS (default 10) tune the throughput rows.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { DEMO } from '../simulator/index.js';
+import { isGraphqlData, type LoadResult, runLoad } from './load.js';
+import { findPostgresBin, startBenchPostgres } from './postgres.js';
+import { forkServer, type GatewayChild, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
+import { formatSummary } from './profile-top.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = join(ROOT, 'bench', 'results');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const WARMUP_SECONDS = 1.5;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const FIXED_RATE = 200;
+const BURST = 1000;
+/** Active contacts the signal rows rotate through (CXone accepts several signals per contact). */
+const CONTACTS = 200;
+const KEYS = { signal: 'bench-signal-key', read: 'bench-read-key' } as const;
+const MB = 1024 * 1024;
+
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const HANDOFF_STATUS = /* GraphQL */ `query Status($contactId: String!) {
+  handoffStatus(contactId: $contactId) { id state params attempts createdAt }
+}`;
+const SIGNAL = /* GraphQL */ `mutation Signal($input: SignalContactInput!) {
+  signalContact(input: $input) { handoff { id state attempts } }
+}`;
+
+/** One line of the table. Figures absent from a row are left empty. */
+interface Row {
+  readonly id: string;
+  readonly name: string;
+  readonly rps?: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  /** What `ratio` divides by (a row id). */
+  readonly vs?: string;
+  readonly ratio?: number;
+  /** A count, duration or size, with its unit in `unit`. */
+  readonly value?: number;
+  readonly unit?: string;
+  readonly target?: string;
+  readonly met?: boolean;
+  readonly note?: string;
+}
+
+const rows: Row[] = [];
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+function loadRow(id: string, name: string, result: LoadResult, extra: Partial<Row> = {}): Row {
+  const row: Row = {
+    id,
+    name,
+    rps: result.requestsPerSecond,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    ...extra,
+    ...(result.bad > 0 ? { met: false, note: `${result.bad} of ${result.requests} answers were wrong or missing${extra.note ? `; ${extra.note}` : ''}` } : {}),
+  };
+  rows.push(row);
+  return row;
+}
+
+/** `rps` as a ratio of a row measured earlier in this run. */
+function ratio(rps: number, base: Row, target?: number): Partial<Row> {
+  const r = rps / (base.rps ?? Number.NaN);
+  return { vs: base.id, ratio: r, ...(target === undefined ? {} : { target: `≥ ${target}×`, met: r >= target }) };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+// ---- the stack under test ------------------------------------------------------------------
+
+interface Bench {
+  readonly dir: string;
+  readonly simulator: ServerChild;
+  readonly contacts: readonly string[];
+  /** Environment of a gateway child; `store` picks the data dir or a PostgreSQL URL. */
+  gatewayEnv(store: { readonly dataDir: string } | { readonly databaseUrl: string }): Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function startBench(): Promise<Bench> {
+  const dir = await mkdtemp(join(tmpdir(), 'cxgw-bench-'));
+  const simulator = await forkServer('simulator-server.js');
+  const tenants = {
+    tenants: [
+      {
+        id: 'demo',
+        cxone: {
+          issuer: simulator.url,
+          apiVersion: 'v30.0',
+          clientId: DEMO.clientId,
+          clientSecret: 'env:BENCH_CLIENT_SECRET',
+          accessKeyId: DEMO.accessKeyId,
+          accessKeySecret: 'env:BENCH_ACCESS_KEY_SECRET',
+        },
+        pseudoNumbers: [DEMO.pseudoNumber],
+        keys: [
+          { name: 'bench-signal', sha256: sha256(KEYS.signal), scope: 'signal' },
+          { name: 'bench-read', sha256: sha256(KEYS.read), scope: 'read' },
+        ],
+      },
+    ],
+  };
+  const tenantsFile = join(dir, 'tenants.json');
+  await writeFile(tenantsFile, JSON.stringify(tenants));
+
+  const contacts: string[] = [];
+  for (let i = 0; i < CONTACTS; i += 1) {
+    const res = await request(`${simulator.url}/_sim/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pseudoNumber: DEMO.pseudoNumber }),
+    });
+    contacts.push(((await res.body.json()) as { contactId: string }).contactId);
+  }
+  return {
+    dir,
+    simulator,
+    contacts,
+    gatewayEnv: (store) => ({
+      TENANTS_FILE: tenantsFile,
+      BENCH_CLIENT_SECRET: DEMO.clientSecret,
+      BENCH_ACCESS_KEY_SECRET: DEMO.accessKeySecret,
+      // As an operator deploys it: production defaults, default log level (info).
+      NODE_ENV: 'production',
+      ...('dataDir' in store ? { DATA_DIR: store.dataDir } : { DATABASE_URL: store.databaseUrl }),
+    }),
+    async close() {
+      await simulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A body per request, cycling through the active contacts. */
+function signalBodies(contacts: readonly string[]): () => string {
+  let next = 0;
+  return () => {
+    const contactId = contacts[next++ % contacts.length] ?? '';
+    return JSON.stringify({ query: SIGNAL, variables: { input: { contactId, params: ['bench', 'gold'], context: { intent: 'billing' } } } });
+  };
+}
+
+const signaled = (status: number, body: string) => isGraphqlData(status, body) && body.includes('"state":"SIGNALED"');
+
+function signalLoad(gateway: GatewayChild, contacts: readonly string[], overallRate?: number) {
+  return runLoad({
+    url: `${gateway.url}/graphql`,
+    headers: { authorization: `Bearer ${KEYS.signal}` },
+    body: signalBodies(contacts),
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    ...(overallRate === undefined ? {} : { overallRate }),
+    accept: signaled,
+  });
+}
+
+async function gql(gateway: GatewayChild, key: string, query: string, variables: Record<string, unknown>): Promise<string> {
+  const res = await request(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return await res.body.text();
+}
+
+async function simTokenCount(simulatorUrl: string): Promise<number> {
+  const res = await request(`${simulatorUrl}/_sim/tokens`);
+  return ((await res.body.json()) as unknown[]).length;
+}
+
+/** A bearer token straight from the simulator, as the gateway gets one (password grant). */
+async function simToken(simulatorUrl: string): Promise<string> {
+  const discovery = await request(`${simulatorUrl}/.well-known/openid-configuration`);
+  const { token_endpoint: tokenEndpoint } = (await discovery.body.json()) as { token_endpoint: string };
+  const res = await request(tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${DEMO.clientId}:${DEMO.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'password', username: DEMO.accessKeyId, password: DEMO.accessKeySecret }).toString(),
+  });
+  return ((await res.body.json()) as { access_token: string }).access_token;
+}
+
+// ---- rows ------------------------------------------------------------------------------------
+
+async function baselineRow(id: string, integration: 'fastify' | 'express5', name: string): Promise<Row> {
+  const server = await forkServer('baseline-server.js', [integration]);
+  try {
+    const result = await runLoad({
+      url: `${server.url}/graphql`,
+      body: TYPENAME,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      accept: isGraphqlData,
+    });
+    return loadRow(id, name, result);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; dataDir: string }> {
+  const dataDir = join(bench.dir, 'pglite');
+  log('starting the gateway (PGlite, new data directory)');
+  const gateway = await spawnGateway(bench.gatewayEnv({ dataDir }));
+  try {
+    // handoffStatus reads a contact that has a handoff.
+    const contactId = bench.contacts[0] ?? '';
+    const first = await gql(gateway, KEYS.signal, SIGNAL, { input: { contactId, params: ['bench'] } });
+    if (!signaled(200, first)) throw new Error(`the first signalContact did not succeed: ${first}`);
+
+    log('row 2: handoffStatus');
+    const statusRss = sampleRss(gateway.child.pid ?? 0);
+    const status = await runLoad({
+      url: `${gateway.url}/graphql`,
+      headers: { authorization: `Bearer ${KEYS.read}` },
+      body: JSON.stringify({ query: HANDOFF_STATUS, variables: { contactId } }),
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      accept: (s, body) => isGraphqlData(s, body) && body.includes('"state":"SIGNALED"'),
+    });
+    loadRow('2', 'handoffStatus (PGlite)', status, ratio(status.requestsPerSecond, baseline, 0.8));
+
+    log('row 3: signalContact');
+    const signal = await signalLoad(gateway, bench.contacts);
+    const loadRss = statusRss.stop();
+    const signalRow = loadRow('3', 'signalContact, full path (PGlite)', signal, ratio(signal.requestsPerSecond, baseline, 0.5));
+
+    log('row 4: added latency at a fixed rate');
+    const token = await simToken(bench.simulator.url);
+    let next = 0;
+    const direct = await runLoad({
+      url: `${bench.simulator.url}/incontactapi/services/v30.0/interactions/0/signal`,
+      headers: { authorization: `Bearer ${token}` },
+      // The request the gateway's CXone client sends: POST, p1..p9 in the query, no body.
+      path: () => `/incontactapi/services/v30.0/interactions/${bench.contacts[next++ % bench.contacts.length] ?? ''}/signal?p1=bench&p2=gold`,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      overallRate: FIXED_RATE,
+      accept: (s) => s === 202,
+    });
+    const direct4 = loadRow('4a', `direct POST to the simulator's Signal API @ ${FIXED_RATE}/s`, direct);
+    const via = await signalLoad(gateway, bench.contacts, FIXED_RATE);
+    const via4 = loadRow('4b', `signalContact @ ${FIXED_RATE}/s`, via);
+    const addedP50 = (via4.p50Ms ?? 0) - (direct4.p50Ms ?? 0);
+    const addedP99 = (via4.p99Ms ?? 0) - (direct4.p99Ms ?? 0);
+    rows.push({
+      id: '4',
+      name: 'latency the gateway adds (4b − 4a)',
+      p50Ms: addedP50,
+      p99Ms: addedP99,
+      target: 'p50 ≤ 1 ms, p99 ≤ 5 ms',
+      met: addedP50 <= 1 && addedP99 <= 5,
+    });
+    const underLoad = Math.max(loadRss, rssBytes(gateway.child.pid ?? 0)) / MB;
+    rows.push({ id: '6c', name: 'RSS under load (peak over rows 2–3)', value: underLoad, unit: 'MB', target: '≤ 250 MB', met: underLoad <= 250 });
+    return { signal: signalRow, dataDir };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
+  log('rows 5, 6: cold start on the existing data directory, then a burst on a cold token cache');
+  const gateway = await spawnGateway(bench.gatewayEnv({ dataDir }));
+  try {
+    rows.push({ id: '6a', name: 'cold start to /readyz (existing data dir)', value: gateway.readyMs, unit: 'ms', target: '≤ 1500 ms', met: gateway.readyMs <= 1500 });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = rssBytes(gateway.child.pid ?? 0) / MB;
+    rows.push({ id: '6b', name: 'RSS idle', value: idle, unit: 'MB', target: '≤ 150 MB', met: idle <= 150 });
+
+    const before = await simTokenCount(bench.simulator.url);
+    const agent = new Agent({ connections: BURST });
+    const bodies = signalBodies(bench.contacts);
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, async () => {
+        const res = await request(`${gateway.url}/graphql`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.signal}` },
+          body: bodies(),
+        });
+        return signaled(res.statusCode, await res.body.text());
+      }),
+    );
+    const ms = performance.now() - started;
+    await agent.close();
+    const tokens = (await simTokenCount(bench.simulator.url)) - before;
+    const failed = answers.filter((ok) => !ok).length;
+    rows.push({
+      id: '5',
+      name: `${BURST} concurrent signalContact, cold token cache: token requests`,
+      value: tokens,
+      unit: 'requests',
+      target: '1',
+      met: tokens === 1 && failed === 0,
+      note: `all ${BURST} answered in ${ms.toFixed(0)} ms${failed > 0 ? `; ${failed} not SIGNALED` : ', all SIGNALED'}`,
+    });
+  } finally {
+    await gateway.stop();
+  }
+}
+
+async function postgresRow(bench: Bench, pglite: Row): Promise<void> {
+  const bin = findPostgresBin();
+  if (bin === null) {
+    log('row 7 skipped: PostgreSQL is not installed (Debian: apt-get install -y postgresql)');
+    rows.push({ id: '7', name: 'signalContact, full path (PostgreSQL)', note: 'SKIPPED: PostgreSQL is not installed (apt-get install -y postgresql)' });
+    return;
+  }
+  log('row 7: signalContact on PostgreSQL (throw-away cluster)');
+  const postgres = await startBenchPostgres(bin);
+  try {
+    const gateway = await spawnGateway(bench.gatewayEnv({ databaseUrl: postgres.url }));
+    try {
+      const result = await signalLoad(gateway, bench.contacts);
+      loadRow('7', 'signalContact, full path (PostgreSQL)', result, ratio(result.requestsPerSecond, pglite));
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await postgres.destroy();
+  }
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+function machine(): Record<string, string | number> {
+  return { nproc: cpus().length, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', seconds: SECONDS, connections: CONNECTIONS };
+}
+
+const fmt = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
+
+/** The table as GitHub markdown (also what the terminal shows). */
+export function renderTable(table: readonly Row[]): string {
+  const header = '| # | measurement | req/s | p50 ms | p99 ms | ratio | value | target | met |\n|---|---|---:|---:|---:|---:|---:|---|---|';
+  const lines = table.map((r) => {
+    const ratioText = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× of ${r.vs ?? ''}`;
+    const value = r.value === undefined ? '' : `${fmt(r.value, r.unit === 'requests' ? 0 : r.unit === 'ms' ? 0 : 1)} ${r.unit ?? ''}`;
+    const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
+    const name = r.note ? `${r.name} (${r.note})` : r.name;
+    return `| ${r.id} | ${name} | ${fmt(r.rps, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${ratioText} | ${value} | ${r.target ?? ''} | ${met} |`;
+  });
+  return [header, ...lines].join('\n');
+}
+
+async function writeResults(): Promise<void> {
+  const order = ['1', '1x', '2', '3', '4a', '4b', '4', '5', '6a', '6b', '6c', '7'];
+  rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  const info = machine();
+  const table = renderTable(rows);
+  process.stdout.write(`\n${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('   ')}\n\n${table}\n`);
+  await mkdir(RESULTS, { recursive: true });
+  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: info, rows, table }, null, 2)}\n`);
+}
+
+async function profile(): Promise<void> {
+  const dir = join(RESULTS, 'profile');
+  await rm(dir, { recursive: true, force: true });
+  const bench = await startBench();
+  try {
+    const gateway = await spawnGateway(bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') }), { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    try {
+      const result = await signalLoad(gateway, bench.contacts);
+      loadRow('3', 'signalContact, full path (PGlite), under --cpu-prof', result);
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await bench.close();
+  }
+  process.stdout.write(`${renderTable(rows)}\n\n`);
+  for (const file of readdirSync(dir)) process.stdout.write(formatSummary(join(dir, file), 30));
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--profile')) return await profile();
+  const started = performance.now();
+  log('row 1: Apollo Server baselines (fastify, express 5)');
+  const baseline = await baselineRow('1', 'fastify', 'baseline: Apollo Server + fastify, { __typename }');
+  const express = await baselineRow('1x', 'express5', 'side row: Apollo Server + express 5, { __typename }');
+  Object.assign(express, { vs: '1', ratio: (express.rps ?? 0) / (baseline.rps ?? Number.NaN) });
+
+  const bench = await startBench();
+  try {
+    const { signal, dataDir } = await pgliteRows(bench, baseline);
+    await coldStartRows(bench, dataDir);
+    await postgresRow(bench, signal);
+  } finally {
+    await bench.close();
+  }
+  await writeResults();
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; table in bench/results/latest.json`);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exit(1);
+});
