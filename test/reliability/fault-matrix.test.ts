@@ -1,0 +1,154 @@
+/**
+ * The fault matrix (issue 7): every CXone failure the simulator can play, against a gateway child
+ * process with short budgets, ends in the state and `lastError.code` DESIGN §6/§7/§9 prescribe,
+ * after the expected number of attempts, and no request outlives its deadline plus one attempt
+ * timeout. The matrix is printed as a markdown table (copied into docs/reliability.md).
+ *
+ * Token rows run against a freshly started gateway: a cold token cache is what makes the token
+ * endpoint part of the signal path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayProcess } from '../helpers/stack.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, secretHits, settle, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
+
+const BUDGET_MS = 1500;
+const ATTEMPT_TIMEOUT_MS = 300;
+/** No signalContact answer and no outcome may come later than this after the request. */
+const BOUND_MS = BUDGET_MS + ATTEMPT_TIMEOUT_MS;
+const SLOW_MS = 2000;
+
+type Fault = Record<string, unknown>;
+
+interface Row {
+  readonly name: string;
+  readonly faults: readonly Fault[];
+  /** `cold`: restart the gateway first (empty token cache); `ended`: end the contact first. */
+  readonly setup?: 'cold' | 'ended';
+  readonly state: 'SIGNALED' | 'FAILED';
+  readonly code: string | null;
+  /** Exact attempts, or the lowest accepted (`{ min }`) where backoff jitter decides how many fit. */
+  readonly attempts: number | { readonly min: number };
+  /** Signals CXone recorded for the contact; `attempts` when each attempt reached it. */
+  readonly signals: number | 'attempts';
+}
+
+const token = (spec: Fault): Fault => ({ route: 'token', ...spec });
+const signal = (spec: Fault): Fault => ({ route: 'signal', ...spec });
+
+const ROWS: readonly Row[] = [
+  { name: 'token endpoint 500, once', setup: 'cold', faults: [token({ kind: 'status', status: 500, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'token endpoint 500, persistent', setup: 'cold', faults: [token({ kind: 'status', status: 500 })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: { min: 2 }, signals: 0 },
+  { name: `token endpoint slower than the attempt timeout (${SLOW_MS} ms), once`, setup: 'cold', faults: [token({ kind: 'delay', delayMs: SLOW_MS, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: `token endpoint slower than the attempt timeout (${SLOW_MS} ms), persistent`, setup: 'cold', faults: [token({ kind: 'delay', delayMs: SLOW_MS })], state: 'FAILED', code: 'CXONE_TIMEOUT', attempts: { min: 2 }, signals: 0 },
+  { name: 'token endpoint 401 invalid_client', setup: 'cold', faults: [token({ kind: 'status', status: 401 })], state: 'FAILED', code: 'CXONE_AUTH_FAILED', attempts: 1, signals: 0 },
+  { name: 'token endpoint malformed JSON, once', setup: 'cold', faults: [token({ kind: 'malformed', count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal 500, twice', faults: [signal({ kind: 'status', status: 500, count: 2 })], state: 'SIGNALED', code: null, attempts: 3, signals: 1 },
+  { name: 'signal 500, persistent', faults: [signal({ kind: 'status', status: 500 })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: { min: 3 }, signals: 0 },
+  { name: 'signal 502 (HTML from a proxy), once', faults: [signal({ kind: 'status', status: 502, body: '<html><title>502 Bad Gateway</title></html>', count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal 503, twice', faults: [signal({ kind: 'status', status: 503, count: 2 })], state: 'SIGNALED', code: null, attempts: 3, signals: 1 },
+  { name: 'signal 503, persistent', faults: [signal({ kind: 'status', status: 503 })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: { min: 3 }, signals: 0 },
+  { name: 'signal 429 Retry-After: 1, once', faults: [signal({ kind: 'status', status: 429, headers: { 'Retry-After': '1' }, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal 429 Retry-After: 1, persistent', faults: [signal({ kind: 'status', status: 429, headers: { 'Retry-After': '1' } })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: 2, signals: 0 },
+  { name: 'signal connection reset, once', faults: [signal({ kind: 'drop', count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal connection reset, persistent', faults: [signal({ kind: 'drop' })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: { min: 3 }, signals: 0 },
+  { name: `signal slower than the attempt timeout (${SLOW_MS} ms), once`, faults: [signal({ kind: 'delay', delayMs: SLOW_MS, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 2 },
+  { name: `signal slower than the deadline (${SLOW_MS} ms), persistent`, faults: [signal({ kind: 'delay', delayMs: SLOW_MS })], state: 'FAILED', code: 'CXONE_TIMEOUT', attempts: { min: 2 }, signals: 'attempts' },
+  { name: 'signal 404 (the contact ended)', setup: 'ended', faults: [], state: 'FAILED', code: 'CXONE_CONTACT_NOT_FOUND', attempts: 1, signals: 0 },
+  { name: 'signal 400', faults: [signal({ kind: 'status', status: 400 })], state: 'FAILED', code: 'CXONE_BAD_REQUEST', attempts: 1, signals: 0 },
+  { name: 'signal 401 (expired token), once', faults: [signal({ kind: 'status', status: 401, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal 401, also with a fresh token', faults: [signal({ kind: 'status', status: 401 })], state: 'FAILED', code: 'CXONE_AUTH_FAILED', attempts: 2, signals: 0 },
+  { name: 'signal 403 (no permission)', faults: [signal({ kind: 'status', status: 403 })], state: 'FAILED', code: 'CXONE_AUTH_FAILED', attempts: 2, signals: 0 },
+  { name: 'signal 202 with a malformed body', faults: [signal({ kind: 'malformed', count: 1 })], state: 'SIGNALED', code: null, attempts: 1, signals: 1 },
+];
+
+interface Measured {
+  readonly row: Row;
+  readonly contactId: string;
+  readonly final: HandoffView;
+  readonly signalMs: number;
+  readonly finalMs: number;
+}
+
+describe('fault matrix: CXone faults → handoff outcome', () => {
+  let h: Harness;
+  let gateway: { proc: GatewayProcess; url: string };
+  const measured: Measured[] = [];
+  let signalCounts = new Map<string, number>();
+  const spawn = () => h.spawn({ SIGNAL_WAIT_MS: '3000', SIGNAL_BUDGET_MS: String(BUDGET_MS), CXONE_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), WORKER_INTERVAL_MS: '100' });
+
+  beforeAll(async () => {
+    h = await startHarness();
+    gateway = await spawn();
+  });
+  afterAll(async () => {
+    if (measured.length > 0) console.log(`\nFault matrix (budget ${BUDGET_MS} ms, attempt timeout ${ATTEMPT_TIMEOUT_MS} ms):\n\n${matrixTable(measured, signalCounts)}\n`);
+    await h?.close();
+  });
+
+  it.each(ROWS)('$name → $state $code', async (row) => {
+    if (row.setup === 'cold') {
+      await gateway.proc.stop('SIGTERM');
+      gateway = await spawn();
+    }
+    const contactId = await h.createCall();
+    if (row.setup === 'ended') await h.endContact(contactId);
+    await h.clearFaults();
+    for (const fault of row.faults) await h.addFault(fault);
+
+    const started = performance.now();
+    const res = await gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, { input: { contactId, params: ['matrix'] } });
+    const signalMs = performance.now() - started;
+    const answered = res.body?.data?.signalContact.handoff;
+    expect(answered, res.text).toBeDefined();
+    const final = answered?.state === 'PENDING' ? await settle(gateway.url, contactId) : (answered as HandoffView);
+    const finalMs = performance.now() - started;
+    await h.clearFaults();
+    measured.push({ row, contactId, final, signalMs, finalMs });
+
+    expect(final.state).toBe(row.state);
+    expect(final.lastError?.code ?? null).toBe(row.code);
+    if (typeof row.attempts === 'number') expect(final.attempts).toBe(row.attempts);
+    else expect(final.attempts).toBeGreaterThanOrEqual(row.attempts.min);
+    expect(signalMs).toBeLessThanOrEqual(BOUND_MS);
+    expect(finalMs).toBeLessThanOrEqual(BOUND_MS);
+  });
+
+  it('CXone recorded the expected number of signals per row (late answers to slow requests included)', async () => {
+    // A request the gateway gave up on still reaches CXone once the delay ends.
+    await sleep(SLOW_MS + 200);
+    const counts = countByContact(await h.signals());
+    for (const m of measured) {
+      const expected = m.row.signals === 'attempts' ? m.final.attempts : m.row.signals;
+      expect({ row: m.row.name, signals: counts.get(m.contactId) ?? 0 }).toEqual({ row: m.row.name, signals: expected });
+    }
+    signalCounts = counts;
+  });
+
+  it('no log line of the gateway or the simulator holds a secret, an API key or an issued token', () => {
+    const logs = h.logText();
+    expect(logs).toContain('"handoff failed"');
+    const tokens = h.issuedTokens();
+    expect(tokens.length).toBeGreaterThan(3);
+    expect(secretHits(logs, [...configuredSecrets(), ...tokens])).toEqual([]);
+  });
+});
+
+function countByContact(signals: readonly { contactId: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of signals) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+  return counts;
+}
+
+function matrixTable(rows: readonly Measured[], signalCounts: ReadonlyMap<string, number>): string {
+  const lines = [
+    '| fault (simulator) | final state | `lastError.code` | attempts | signals at CXone | signalContact ms | final state ms |',
+    '|---|---|---|---:|---:|---:|---:|',
+  ];
+  for (const m of rows) {
+    const signals = signalCounts.size === 0 ? '?' : (signalCounts.get(m.contactId) ?? 0);
+    lines.push(
+      `| ${m.row.name} | ${m.final.state} | ${m.final.lastError?.code ?? '—'} | ${m.final.attempts} | ${signals} | ${Math.round(m.signalMs)} | ${Math.round(m.finalMs)} |`,
+    );
+  }
+  return lines.join('\n');
+}
