@@ -7,6 +7,8 @@ import { type Logger as PinoLogger } from 'pino';
 import { type Dispatcher } from 'undici';
 import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
+import { HandoffFeed } from './graphql/handoff-feed.js';
+import { InProcessPubSub } from './graphql/pub-sub.js';
 import { type HandoffEvents, HandoffService } from './handoff/handoff.service.js';
 import { parseInvite } from './handoff/sip-invite.js';
 import { type ExplorerTab } from './http/explorer.js';
@@ -17,6 +19,7 @@ import { createNiceClient } from './nice/nice.client.js';
 import { type NiceClient } from './nice/types.js';
 import { createStore } from './store/create-store.js';
 import { type HandoffStore } from './store/handoff-store.js';
+import { listenForHandoffChanges } from './store/handoff-notifications.js';
 
 /** Parts a caller may supply instead of the ones `startGateway` would build (tests, dev launcher). */
 export interface GatewayDeps {
@@ -37,8 +40,9 @@ export interface RunningGateway {
   readonly url: string;
   readonly metrics: GatewayMetrics;
   /**
-   * Graceful stop: stop accepting, let in-flight requests finish, stop the retry worker (PENDING
-   * rows stay for the next start), close the CXone client and the store.
+   * Graceful stop: stop accepting, close WebSocket connections (1001) and with them their
+   * subscriptions, let in-flight requests finish, stop the retry worker (PENDING rows stay for the
+   * next start), close the LISTEN connection, the CXone client and the store.
    */
   close(): Promise<void>;
 }
@@ -73,6 +77,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       });
     opened.push(() => nice.close());
 
+    // Subscriptions: one pubsub per gateway. With the embedded store this process makes every
+    // change, so the service's events feed it; with PostgreSQL the store NOTIFYs each committed
+    // change, and only the LISTEN connection feeds it, so a change made by this replica or another
+    // is delivered exactly once either way.
+    const pubSub = new InProcessPubSub();
+    opened.push(async () => pubSub.close());
+    const feed = new HandoffFeed({ pubSub, handoffs: store, log: log.child({ component: 'subscriptions' }) });
+    const localFeed = config.store.kind === 'pglite';
+    if (config.store.kind === 'postgres') {
+      const listener = await listenForHandoffChanges(
+        { url: config.store.url, onChange: (change) => feed.accept(change) },
+        { log: log.child({ component: 'store' }) },
+      );
+      opened.push(async () => {
+        await listener.close();
+        await feed.settled();
+      });
+    }
+
     const service = new HandoffService({
       store,
       nice,
@@ -85,6 +108,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           if (handoff.state !== 'PENDING' || (handoff.attempts === 0 && handoff.lastError === null)) {
             metrics.handoffTransitions.inc({ state: handoff.state });
           }
+          if (localFeed) feed.publish(handoff);
           deps.events?.handoffChanged?.(handoff);
         },
       },
@@ -105,6 +129,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       parseInvite: (text, options) => parseInvite(text, { ...options, maxBytes: config.limits.maxSipInviteBytes }),
       log,
       metrics,
+      pubSub,
       ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
     });
     opened.push(() => http.close());

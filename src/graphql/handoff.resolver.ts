@@ -4,16 +4,36 @@
  */
 // type-graphql's decorators need the Reflect metadata API before this class is evaluated.
 import 'reflect-metadata';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData, type SubscriptionHandlerData } from 'type-graphql';
 import { HandoffNotFoundError } from '../handoff/errors.js';
 import { type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/handoff.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
 import { toGraphQLError } from './errors.js';
 import { HandoffConnection } from './handoff-connection.type.js';
+import { HANDOFF_CHANGED } from './handoff-feed.js';
 import { Handoff, HandoffState } from './handoff.type.js';
 import { SignalContactInput, SignalContactPayload } from './signal-contact.input.js';
 import { type InputLimits, parseContactId, parseHandoffsArgs, parseSignalInput } from './validation.js';
+
+interface HandoffChangedArgs {
+  readonly contactId?: string | null;
+}
+
+/**
+ * The topic id of a `handoffChanged` subscriber: its tenant, so it is only ever handed its own
+ * tenant's handoffs. Also where the subscription is authorised and its argument checked, as
+ * type-graphql calls it before subscribing.
+ */
+function subscriberTenant({ args, context }: SubscribeResolverData<unknown, HandoffChangedArgs, GatewayContext>): string {
+  const caller = requireCaller(context, 'read');
+  if (args.contactId !== undefined && args.contactId !== null) parseContactId(args.contactId);
+  return caller.tenant.id;
+}
+
+function matchesContact({ payload, args }: SubscriptionHandlerData<HandoffRecord, HandoffChangedArgs, GatewayContext>): boolean {
+  return args.contactId === undefined || args.contactId === null || payload.contactId === args.contactId;
+}
 
 /** Rejections of the domain become public errors; anything unknown is left for `formatError` to mask. */
 async function translated<T>(work: Promise<T>): Promise<T> {
@@ -91,6 +111,20 @@ export class HandoffResolver {
     const handoff = await translated(this.#handoffs.retry(caller.tenant.id, id));
     context.log.info({ tenantId: caller.tenant.id, contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state }, 'retryHandoff');
     return { handoff };
+  }
+
+  @Subscription(() => Handoff, {
+    topics: HANDOFF_CHANGED,
+    topicId: subscriberTenant,
+    filter: matchesContact,
+    description:
+      "Each committed change of the caller's tenant's handoffs (creation, retry progress, outcome, retry), for one contact or all. Over graphql-ws at /graphql.",
+  })
+  handoffChanged(
+    @Root() handoff: HandoffRecord,
+    @Arg('contactId', () => String, { nullable: true }) _contactId: string | null,
+  ): HandoffRecord {
+    return handoff;
   }
 
   @FieldResolver(() => Call, { nullable: true, description: 'What registerCall recorded for this contact, if anything.' })

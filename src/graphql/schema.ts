@@ -5,11 +5,12 @@
  */
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { type TenantRegistry } from '../config/tenant-registry.js';
 import { type HandoffOperations } from '../handoff/handoff.js';
 import { CallResolver, type InviteParser } from './call.resolver.js';
 import { HandoffResolver } from './handoff.resolver.js';
+import { InProcessPubSub } from './pub-sub.js';
 import { type InputLimits } from './validation.js';
 
 export interface SchemaDeps {
@@ -17,6 +18,8 @@ export interface SchemaDeps {
   readonly tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
   readonly parseInvite: InviteParser;
   readonly limits: InputLimits;
+  /** Feeds the subscriptions (the gateway's own; a fresh one, that nothing publishes to, when omitted). */
+  readonly pubSub?: PubSub;
 }
 
 export async function buildGatewaySchema(deps: SchemaDeps): Promise<GraphQLSchema> {
@@ -35,6 +38,7 @@ export async function buildGatewaySchema(deps: SchemaDeps): Promise<GraphQLSchem
     },
     // Inputs are checked with zod in the resolvers: class-validator's errors echo the whole input.
     validate: false,
+    pubSub: deps.pubSub ?? new InProcessPubSub(),
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
 }

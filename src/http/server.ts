@@ -15,11 +15,13 @@ import { type HandoffOperations } from '../handoff/handoff.js';
 import { type InviteParser } from '../graphql/call.resolver.js';
 import { type GatewayContext } from '../graphql/context.js';
 import { BadRequestError, createFormatError, ErrorCode, InternalServerError, PayloadTooLargeError } from '../graphql/errors.js';
+import { type InProcessPubSub } from '../graphql/pub-sub.js';
 import { buildGatewaySchema } from '../graphql/schema.js';
 import { authenticate } from './auth.js';
 import { queryLimitsPlugin } from './query-limits.js';
 import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
+import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
 
 export interface HttpServerDeps {
   readonly config: Pick<GatewayConfig, 'http' | 'limits'>;
@@ -32,6 +34,8 @@ export interface HttpServerDeps {
   readonly metrics?: GatewayMetrics;
   /** Tabs the explorer opens with (e.g. the dev launcher's keys); a sample query otherwise. */
   readonly explorerTabs?: readonly ExplorerTab[];
+  /** Feeds the `handoffChanged` subscription (graphql-ws on the same port and path). */
+  readonly pubSub?: InProcessPubSub;
 }
 
 export interface HttpServer {
@@ -45,6 +49,8 @@ export interface HttpServer {
 
 const GRAPHQL_PATH = '/graphql';
 const READY_TIMEOUT_MS = 2000;
+/** How long close() lets WebSocket clients answer the close frame before cutting them. */
+const WEBSOCKET_CLOSE_GRACE_MS = 1000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const SAMPLE_TAB: ExplorerTab = {
@@ -114,6 +120,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     tenants: deps.tenants,
     parseInvite: deps.parseInvite,
     limits: config.limits,
+    ...(deps.pubSub ? { pubSub: deps.pubSub } : {}),
   });
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -128,6 +135,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       internalErrorStatusPlugin,
+      subscriptionsOverHttpPlugin<GatewayContext>(),
       queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
       ...(deps.metrics ? [metricsPlugin(deps.metrics)] : []),
     ],
@@ -217,6 +225,18 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
 
   await app.ready();
 
+  const subscriptions = attachSubscriptionServer({
+    server: app.server,
+    path: GRAPHQL_PATH,
+    schema,
+    tenants: deps.tenants,
+    limits: { maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity },
+    maxPayloadBytes: config.http.bodyLimitBytes,
+    log,
+    ...(deps.pubSub ? { pubSub: deps.pubSub } : {}),
+    ...(deps.metrics ? { registry: deps.metrics.registry } : {}),
+  });
+
   type Phase = { phase: 'created' } | { phase: 'listening'; url: string } | { phase: 'closing'; done: Promise<void> };
   let state: Phase = { phase: 'created' };
 
@@ -239,6 +259,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
         const force = setTimeout(() => app.server.closeAllConnections(), config.http.shutdownTimeoutMs);
         force.unref();
         try {
+          // Upgraded sockets keep the HTTP server open: close them first.
+          await subscriptions.close(Math.min(WEBSOCKET_CLOSE_GRACE_MS, config.http.shutdownTimeoutMs));
           await app.close();
         } finally {
           clearTimeout(force);

@@ -22,6 +22,11 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long a query waits for a connection before failing as unavailable (default 5,000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Whether handoff writes `pg_notify` their change for other replicas' subscriptions (default
+   * true; see `handoff-notifications.ts`).
+   */
+  readonly notifyChanges?: boolean;
 }
 
 /** Connects, applies pending migrations (serialised across replicas) and returns the store. */
@@ -54,7 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions, deps: { r
     await pool.end().catch(() => undefined);
     throw translate(error);
   }
-  return new SqlHandoffStore(new PostgresExecutor(pool));
+  return new SqlHandoffStore(new PostgresExecutor(pool), { notifyChanges: options.notifyChanges ?? true });
 }
 
 class PostgresExecutor implements SqlExecutor {

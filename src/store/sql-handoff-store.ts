@@ -11,6 +11,7 @@ import {
   type ListHandoffs,
   type NewHandoff,
 } from './handoff-store.js';
+import { withChangeNotification } from './handoff-notifications.js';
 
 /** How a store implementation runs one statement. */
 export interface SqlExecutor {
@@ -131,16 +132,34 @@ const UPSERT_CALL = /* SQL */ `
 
 const SELECT_CALL = /* SQL */ `SELECT * FROM calls WHERE tenant_id = $1 AND contact_id = $2`;
 
+/** Options of `SqlHandoffStore`. */
+export interface SqlHandoffStoreOptions {
+  /**
+   * Whether writes that change a handoff also `pg_notify` the change in the same statement (see
+   * `handoff-notifications.ts`); the shared PostgreSQL store turns it on so replicas hear of each
+   * other's changes.
+   */
+  readonly notifyChanges?: boolean;
+}
+
 /** The `HandoffStore` operations over any executor. */
 export class SqlHandoffStore implements HandoffStore {
   readonly #sql: SqlExecutor;
+  readonly #statements: { readonly insert: string; readonly progress: string; readonly complete: string; readonly reopen: string };
 
-  constructor(executor: SqlExecutor) {
+  constructor(executor: SqlExecutor, options: SqlHandoffStoreOptions = {}) {
     this.#sql = executor;
+    const notifying = options.notifyChanges === true ? withChangeNotification : (statement: string) => statement;
+    this.#statements = {
+      insert: notifying(INSERT_HANDOFF),
+      progress: notifying(RECORD_PROGRESS),
+      complete: notifying(COMPLETE),
+      reopen: notifying(REOPEN),
+    };
   }
 
   async insertOrGet(h: NewHandoff): Promise<{ record: HandoffRecord; created: boolean }> {
-    const inserted = await this.#sql.write(INSERT_HANDOFF, [
+    const inserted = await this.#sql.write(this.#statements.insert, [
       h.id,
       h.tenantId,
       h.contactId,
@@ -188,13 +207,13 @@ export class SqlHandoffStore implements HandoffStore {
     p: { attempts: number; lastError: HandoffError; now: Date },
   ): Promise<HandoffRecord | null> {
     const e = p.lastError;
-    return first(await this.#sql.write(RECORD_PROGRESS, [id, owner, p.attempts, e.code, e.message, e.upstreamStatus, e.at, p.now]), toHandoff);
+    return first(await this.#sql.write(this.#statements.progress, [id, owner, p.attempts, e.code, e.message, e.upstreamStatus, e.at, p.now]), toHandoff);
   }
 
   async complete(id: string, owner: string, o: HandoffOutcome): Promise<HandoffRecord | null> {
     const e = o.lastError;
     return first(
-      await this.#sql.write(COMPLETE, [
+      await this.#sql.write(this.#statements.complete, [
         id,
         owner,
         o.state,
@@ -225,7 +244,7 @@ export class SqlHandoffStore implements HandoffStore {
     r: { owner: string; leaseUntil: Date; now: Date; codes: readonly HandoffErrorCode[] },
   ): Promise<HandoffRecord | null> {
     if (!UUID.test(id)) return null;
-    return first(await this.#sql.write(REOPEN, [tenantId, id, r.owner, r.leaseUntil, r.now, [...r.codes]]), toHandoff);
+    return first(await this.#sql.write(this.#statements.reopen, [tenantId, id, r.owner, r.leaseUntil, r.now, [...r.codes]]), toHandoff);
   }
 
   async upsertCall(call: Call): Promise<Call> {
