@@ -1,0 +1,132 @@
+/**
+ * PostgreSQL stopped and started again under load (issue 7): a gateway child process on a private
+ * cluster keeps serving; while the database is down `signalContact` answers SERVICE_UNAVAILABLE
+ * (HTTP 503) and `/readyz` 503, afterwards it recovers without a restart, and every request that was
+ * answered with a handoff ends SIGNALED.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTempPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { type GatewayProcess } from '../helpers/stack.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, secretHits, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
+
+const ENV = { SIGNAL_WAIT_MS: '1000', SIGNAL_BUDGET_MS: '1000', CXONE_ATTEMPT_TIMEOUT_MS: '500', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
+const CONCURRENCY = 8;
+
+type Phase = 'before' | 'down' | 'after';
+interface Outcome {
+  readonly phase: Phase;
+  readonly status: number | 'error';
+  readonly code: string | null;
+  readonly handoff: HandoffView | null;
+  /** `performance.now()` when the answer came. */
+  readonly at: number;
+}
+
+describe('PostgreSQL stopped and restarted under load', () => {
+  let pg: TempPostgres;
+  let h: Harness;
+  let gateway: { proc: GatewayProcess; url: string };
+
+  beforeAll(async () => {
+    pg = await startTempPostgres();
+    h = await startHarness({ storeEnv: { DATABASE_URL: pg.url }, env: ENV });
+    gateway = await h.spawn();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await pg?.destroy();
+  });
+
+  it('503 SERVICE_UNAVAILABLE and /readyz 503 during the outage, recovery without a restart, nothing accepted lost', { timeout: 90_000 }, async () => {
+    const contacts = await h.createCalls(600);
+    let phase: Phase = 'before';
+    let next = 0;
+    let running = true;
+    const outcomes: Outcome[] = [];
+    const ready: { phase: Phase; status: number | 'error'; at: number }[] = [];
+
+    const load = async (): Promise<void> => {
+      while (running && next < contacts.length) {
+        const i = next++;
+        const at = phase;
+        try {
+          const res = await gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, {
+            input: { contactId: contacts[i], params: ['outage'], idempotencyKey: `outage-${i}` },
+          });
+          const code = res.body?.errors?.[0]?.extensions?.['code'];
+          outcomes.push({ phase: at, status: res.status, code: typeof code === 'string' ? code : null, handoff: res.body?.data?.signalContact.handoff ?? null, at: performance.now() });
+        } catch {
+          outcomes.push({ phase: at, status: 'error', code: null, handoff: null, at: performance.now() });
+        }
+        // Paced, so the run spans the outage without running out of contacts.
+        await sleep(20);
+      }
+    };
+    const probe = async (): Promise<void> => {
+      while (running) {
+        const at = phase;
+        const status = await fetch(`${gateway.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 'error' as const);
+        ready.push({ phase: at, status, at: performance.now() });
+        await sleep(100);
+      }
+    };
+    const until = async (what: string, check: () => boolean, timeoutMs: number): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(50);
+      }
+    };
+    const inPhase = (p: Phase) => outcomes.filter((o) => o.phase === p);
+
+    const workers = [...Array.from({ length: CONCURRENCY }, load), probe()];
+    await sleep(1_000);
+    phase = 'down';
+    const stoppedAt = performance.now();
+    await pg.stop();
+    await sleep(2_000);
+    await until('503s during the outage', () => inPhase('down').filter((o) => o.status === 503).length >= 20 && ready.some((r) => r.phase === 'down' && r.status === 503), 20_000);
+    await pg.start();
+    phase = 'after';
+    const restartedAt = performance.now();
+    await until('answers with a handoff after the restart', () => inPhase('after').filter((o) => o.handoff !== null).length >= 20, 30_000);
+    const recoveredMs = performance.now() - restartedAt;
+    await until('/readyz 200 after the restart', () => ready.some((r) => r.phase === 'after' && r.status === 200), 10_000);
+    running = false;
+    await Promise.all(workers);
+    const downMs = restartedAt - stoppedAt;
+
+    expect(gateway.proc.child.exitCode).toBeNull();
+    // Every answer is a handoff or a 503 SERVICE_UNAVAILABLE: no 500, no hang, no dropped connection.
+    const other = outcomes.filter((o) => o.handoff === null && !(o.status === 503 && o.code === 'SERVICE_UNAVAILABLE'));
+    expect(other).toEqual([]);
+    // Answers that came before the stop began are all handoffs (later ones may meet the shutdown).
+    expect(outcomes.filter((o) => o.at < stoppedAt && o.handoff === null)).toEqual([]);
+    expect(ready.filter((r) => r.at < stoppedAt && r.status !== 200)).toEqual([]);
+
+    // Nothing accepted is lost: each answered handoff exists and ends SIGNALED (the worker finishes
+    // the ones whose outcome could not be written during the outage).
+    const accepted = outcomes.flatMap((o) => (o.handoff ? [o.handoff] : []));
+    const deadline = Date.now() + 40_000;
+    while ((await listHandoffs(gateway.url, 'PENDING')).length > 0) {
+      if (Date.now() > deadline) throw new Error('handoffs still PENDING 40 s after the restart');
+      await sleep(250);
+    }
+    const stored = new Map((await listHandoffs(gateway.url, null)).map((x) => [x.id, x]));
+    expect(accepted.filter((x) => stored.get(x.id)?.state !== 'SIGNALED')).toEqual([]);
+    const signalled = new Set((await h.signals()).map((s) => s.contactId));
+    expect(accepted.filter((x) => !signalled.has(x.contactId))).toEqual([]);
+
+    const refused = outcomes.filter((o) => o.status === 503).length;
+    console.log(
+      `\npostgres outage: down ${(downMs / 1000).toFixed(1)} s; ${outcomes.length} requests: ${accepted.length} accepted (all SIGNALED), ` +
+        `${refused} answered 503 SERVICE_UNAVAILABLE; /readyz ${ready.filter((r) => r.status === 503).length}× 503 during, 200 again; ` +
+        `first handoffs accepted ${(recoveredMs / 1000).toFixed(1)} s after PostgreSQL was back; gateway pid unchanged\n`,
+    );
+  });
+
+  it('no log line holds a secret, an API key or an issued token', () => {
+    expect(h.logText()).toContain('"handoff signaled"');
+    expect(secretHits(h.logText(), [...configuredSecrets(), ...h.issuedTokens()])).toEqual([]);
+  });
+});

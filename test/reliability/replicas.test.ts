@@ -1,0 +1,108 @@
+/**
+ * Two gateway replicas (child processes) on one PostgreSQL database (issue 7, DESIGN §7): in normal
+ * operation every handoff is worked by the replica that accepted it and CXone gets one signal per
+ * contact; rows held by a replica that is SIGKILLed are finished by the others once the lease runs
+ * out, each row by exactly one of them (`FOR UPDATE SKIP LOCKED`).
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../helpers/database.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, pool, secretHits, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
+
+const ENV = { SIGNAL_WAIT_MS: '200', SIGNAL_BUDGET_MS: '2000', CXONE_ATTEMPT_TIMEOUT_MS: '1000', WORKER_INTERVAL_MS: '100', LOG_LEVEL: 'info' };
+
+/** Ids of the handoffs a process's retry worker took over, read from its log. */
+function resumedBy(stdout: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('retry worker resumes an abandoned handoff')) continue;
+    const id = (JSON.parse(line) as { handoffId?: string }).handoffId;
+    if (id) ids.add(id);
+  }
+  return ids;
+}
+
+async function signalAll(urls: readonly string[], contacts: readonly string[], tag: string): Promise<HandoffView[]> {
+  const out = new Array<HandoffView>(contacts.length);
+  await pool(contacts.length, 40, async (i) => {
+    const res = await gql<{ signalContact: { handoff: HandoffView } }>(urls[i % urls.length] as string, TENANT_A.keys.signal, SIGNAL, {
+      input: { contactId: contacts[i], params: [tag], idempotencyKey: `${tag}-${i}` },
+    });
+    const handoff = res.body?.data?.signalContact.handoff;
+    if (!handoff) throw new Error(`signalContact failed: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+    out[i] = handoff;
+  });
+  return out;
+}
+
+async function noPending(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await listHandoffs(url, 'PENDING')).length > 0) {
+    if (Date.now() > deadline) throw new Error(`handoffs still PENDING after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+describe('two replicas on one PostgreSQL', () => {
+  let h: Harness;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase(inject('postgresUrl'));
+    drop = database.drop;
+    h = await startHarness({ storeEnv: { DATABASE_URL: database.url }, env: ENV });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await drop?.();
+  });
+
+  it('normal operation: 200 signals spread over both replicas, one signal per contact at CXone', async () => {
+    const [a, b] = await Promise.all([h.spawn(), h.spawn()]);
+    const contacts = await h.createCalls(200);
+    await signalAll([a.url, b.url], contacts, 'normal');
+    await noPending(a.url, 20_000);
+    const handoffs = (await listHandoffs(b.url, null)).filter((x) => contacts.includes(x.contactId));
+    expect(handoffs.filter((x) => x.state !== 'SIGNALED')).toEqual([]);
+    const counts = new Map<string, number>();
+    for (const s of await h.signals()) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+    expect(contacts.map((c) => counts.get(c) ?? 0).filter((n) => n !== 1)).toEqual([]);
+    await Promise.all([a.proc.stop('SIGTERM'), b.proc.stop('SIGTERM')]);
+  });
+
+  it('a replica SIGKILLed while holding PENDING rows: the survivors finish them, each row once', { timeout: 60_000 }, async () => {
+    const [a, b] = await Promise.all([h.spawn(), h.spawn()]);
+    const contacts = await h.createCalls(40);
+    // CXone fails while A works the rows: A holds them PENDING, retrying, when it dies.
+    await h.addFault({ route: 'signal', kind: 'status', status: 503 });
+    const accepted = await signalAll([a.url], contacts, 'held');
+    expect(accepted.every((x) => x.state === 'PENDING')).toBe(true);
+    a.proc.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    await a.proc.exited;
+    await h.clearFaults();
+    // A replacement comes up while the dead replica's leases still run: B and C compete for the rows.
+    const c = await h.spawn();
+    await noPending(b.url, 40_000);
+    const finishedMs = performance.now() - killedAt;
+
+    const handoffs = (await listHandoffs(b.url, null)).filter((x) => contacts.includes(x.contactId));
+    expect(handoffs).toHaveLength(contacts.length);
+    expect(handoffs.filter((x) => x.state !== 'SIGNALED')).toEqual([]);
+    const counts = new Map<string, number>();
+    for (const s of await h.signals()) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+    expect(contacts.map((id) => counts.get(id) ?? 0).filter((n) => n !== 1)).toEqual([]);
+
+    const byB = resumedBy(b.proc.output().stdout);
+    const byC = resumedBy(c.proc.output().stdout);
+    const ids = new Set(accepted.map((x) => x.id));
+    expect([...byB].filter((id) => byC.has(id))).toEqual([]);
+    expect(new Set([...byB, ...byC].filter((id) => ids.has(id))).size).toBe(ids.size);
+    console.log(`\nreplicas: ${ids.size} rows held by the killed replica; finished ${(finishedMs / 1000).toFixed(1)} s after the kill, ${byB.size} by B and ${byC.size} by C, none by both; one signal per contact\n`);
+    await Promise.all([b.proc.stop('SIGTERM'), c.proc.stop('SIGTERM')]);
+  });
+
+  it('no log line holds a secret, an API key or an issued token', () => {
+    expect(h.logText()).toContain('"handoff signaled"');
+    expect(secretHits(h.logText(), [...configuredSecrets(), ...h.issuedTokens()])).toEqual([]);
+  });
+});
