@@ -5,6 +5,7 @@
  * the run. Each body is checked, so a run that returned GraphQL errors with HTTP 200 is caught.
  */
 import autocannon from 'autocannon';
+import { cpuMs } from './processes.js';
 
 export interface LoadOptions {
   readonly url: string;
@@ -20,6 +21,8 @@ export interface LoadOptions {
   readonly warmupSeconds: number;
   /** Open-loop rate over all connections (autocannon `overallRate`), req/s. */
   readonly overallRate?: number;
+  /** Process id of the server under test, to report its CPU time per request. */
+  readonly pid?: number;
   /** True when a response body is what the row expects. */
   readonly accept: (status: number, body: string) => boolean;
 }
@@ -29,6 +32,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
+  /** CPU time the server under test used per answered request (user + system), when `pid` was given. */
+  readonly cpuMsPerRequest?: number;
   /** Answers that were not 2xx, did not pass `accept`, or never came (errors, timeouts). */
   readonly bad: number;
 }
@@ -61,6 +66,7 @@ async function once(options: LoadOptions, seconds: number): Promise<LoadResult> 
       if (!options.accept(status, responseBody)) rejected += 1;
     },
   };
+  const cpuBefore = options.pid === undefined ? 0 : cpuMs(options.pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -76,8 +82,10 @@ async function once(options: LoadOptions, seconds: number): Promise<LoadResult> 
       latencies.push(responseTime);
     });
   });
+  const cpu = options.pid === undefined ? undefined : cpuMs(options.pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   return {
+    ...(cpu === undefined || latencies.length === 0 ? {} : { cpuMsPerRequest: cpu / latencies.length }),
     requestsPerSecond: result['2xx'] / (result.duration || seconds),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),

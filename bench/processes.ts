@@ -100,6 +100,17 @@ export function rssBytes(pid: number): number {
   return kb === undefined ? 0 : Number(kb) * 1024;
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in ms, from `/proc/<pid>/stat` (clock ticks
+ * of 10 ms on Linux's usual USER_HZ of 100): what a request costs, whatever else the machine runs.
+ */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples a process's RSS every `everyMs` until stopped; `stop()` resolves to the largest sample. */
 export function sampleRss(pid: number, everyMs = 250): { stop(): number } {
   let max = rssBytes(pid);

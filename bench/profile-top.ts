@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
@@ -34,9 +35,23 @@ function origin(url: string): string {
   return url === '' ? '(native)' : url;
 }
 
-/** Self time per function and per origin, largest first. */
+/**
+ * Self time per function and per origin, largest first. For origins, time in native code (writes,
+ * hashing, WASM) is charged to the nearest caller in JavaScript, so `writev` under pino counts as
+ * pino and a write under PGlite as PGlite.
+ */
 export function summarise(profile: CpuProfile, count: number): { functions: CostLine[]; origins: CostLine[]; totalMs: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const chargedOrigin = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const url = byId.get(at)?.callFrame.url ?? '';
+      if (url !== '' && !url.startsWith('wasm://')) return origin(url);
+      if (url.startsWith('wasm://')) return 'pkg:@electric-sql/pglite (WASM)';
+    }
+    return '(native, no JS caller: GC, idle, program)';
+  };
   const selfByFunction = new Map<string, number>();
   const selfByOrigin = new Map<string, number>();
   let total = 0;
@@ -49,7 +64,8 @@ export function summarise(profile: CpuProfile, count: number): { functions: Cost
     const where = origin(url);
     const key = `${functionName || '(anonymous)'}  ${where}${url === '' ? '' : `:${lineNumber + 1}`}`;
     selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + delta);
-    selfByOrigin.set(where, (selfByOrigin.get(where) ?? 0) + delta);
+    const charged = chargedOrigin(id);
+    selfByOrigin.set(charged, (selfByOrigin.get(charged) ?? 0) + delta);
   });
   const top = (map: Map<string, number>) =>
     [...map.entries()]
@@ -70,7 +86,7 @@ export function formatSummary(file: string, count: number): string {
     'Self time by function:',
     ...functions.map(line),
     '',
-    'Self time by package / file:',
+    'Self time by package / file (native time charged to its JavaScript caller):',
     ...origins.map(line),
     '',
   ].join('\n');

@@ -50,6 +50,8 @@ interface Row {
   readonly rps?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
+  /** CPU time of the server under test per request (user + system), µs. */
+  readonly cpuUs?: number;
   /** What `ratio` divides by (a row id). */
   readonly vs?: string;
   readonly ratio?: number;
@@ -71,6 +73,7 @@ function loadRow(id: string, name: string, result: LoadResult, extra: Partial<Ro
     rps: result.requestsPerSecond,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
+    ...(result.cpuMsPerRequest === undefined ? {} : { cpuUs: result.cpuMsPerRequest * 1000 }),
     ...extra,
     ...(result.bad > 0 ? { met: false, note: `${result.bad} of ${result.requests} answers were wrong or missing${extra.note ? `; ${extra.note}` : ''}` } : {}),
   };
@@ -167,6 +170,7 @@ const signaled = (status: number, body: string) => isGraphqlData(status, body) &
 function signalLoad(gateway: GatewayChild, contacts: readonly string[], overallRate?: number) {
   return runLoad({
     url: `${gateway.url}/graphql`,
+    pid: gateway.child.pid,
     headers: { authorization: `Bearer ${KEYS.signal}` },
     body: signalBodies(contacts),
     connections: CONNECTIONS,
@@ -213,6 +217,7 @@ async function baselineRow(id: string, integration: 'fastify' | 'express5', name
   try {
     const result = await runLoad({
       url: `${server.url}/graphql`,
+      pid: server.child.pid,
       body: TYPENAME,
       connections: CONNECTIONS,
       seconds: SECONDS,
@@ -239,6 +244,7 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
     const statusRss = sampleRss(gateway.child.pid ?? 0);
     const status = await runLoad({
       url: `${gateway.url}/graphql`,
+      pid: gateway.child.pid,
       headers: { authorization: `Bearer ${KEYS.read}` },
       body: JSON.stringify({ query: HANDOFF_STATUS, variables: { contactId } }),
       connections: CONNECTIONS,
@@ -258,6 +264,7 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
     let next = 0;
     const direct = await runLoad({
       url: `${bench.simulator.url}/incontactapi/services/v30.0/interactions/0/signal`,
+      pid: bench.simulator.child.pid,
       headers: { authorization: `Bearer ${token}` },
       // The request the gateway's CXone client sends: POST, p1..p9 in the query, no body.
       path: () => `/incontactapi/services/v30.0/interactions/${bench.contacts[next++ % bench.contacts.length] ?? ''}/signal?p1=bench&p2=gold`,
@@ -362,13 +369,14 @@ const fmt = (value: number | undefined, digits: number) => (value === undefined 
 
 /** The table as GitHub markdown (also what the terminal shows). */
 export function renderTable(table: readonly Row[]): string {
-  const header = '| # | measurement | req/s | p50 ms | p99 ms | ratio | value | target | met |\n|---|---|---:|---:|---:|---:|---:|---|---|';
+  const header =
+    '| # | measurement | req/s | p50 ms | p99 ms | server CPU µs/req | ratio | value | target | met |\n|---|---|---:|---:|---:|---:|---:|---:|---|---|';
   const lines = table.map((r) => {
     const ratioText = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× of ${r.vs ?? ''}`;
     const value = r.value === undefined ? '' : `${fmt(r.value, r.unit === 'requests' ? 0 : r.unit === 'ms' ? 0 : 1)} ${r.unit ?? ''}`;
     const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
     const name = r.note ? `${r.name} (${r.note})` : r.name;
-    return `| ${r.id} | ${name} | ${fmt(r.rps, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${ratioText} | ${value} | ${r.target ?? ''} | ${met} |`;
+    return `| ${r.id} | ${name} | ${fmt(r.rps, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.cpuUs, 0)} | ${ratioText} | ${value} | ${r.target ?? ''} | ${met} |`;
   });
   return [header, ...lines].join('\n');
 }
@@ -388,7 +396,10 @@ async function profile(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   const bench = await startBench();
   try {
-    const gateway = await spawnGateway(bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') }), { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const env = bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') });
+    // The data directory is created (initdb, seconds of WASM) before the profiled run.
+    await (await spawnGateway(env)).stop();
+    const gateway = await spawnGateway(env, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
     try {
       const result = await signalLoad(gateway, bench.contacts);
       loadRow('3', 'signalContact, full path (PGlite), under --cpu-prof', result);

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'What registerCall recorded from the SIP INVITE of a call.' })
+@ObjectType({ description: 'What registerCall recorded from the SIP INVITE of a call.', simpleResolvers: true })
 export class Call {
   @Field(() => String, { description: 'CXone contact id carried by the INVITE.' })
   readonly contactId!: string;

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Field, ObjectType } from 'type-graphql';
 import { Handoff } from './handoff.type.js';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   readonly hasNextPage!: boolean;
@@ -12,7 +12,7 @@ export class PageInfo {
   readonly endCursor!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class HandoffEdge {
   @Field(() => String)
   readonly cursor!: string;
@@ -21,7 +21,7 @@ export class HandoffEdge {
   readonly node!: Handoff;
 }
 
-@ObjectType({ description: 'A page of handoffs (Relay-style connection).' })
+@ObjectType({ description: 'A page of handoffs (Relay-style connection).', simpleResolvers: true })
 export class HandoffConnection {
   @Field(() => [HandoffEdge])
   readonly edges!: readonly HandoffEdge[];

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Why the last CXone attempt failed (set on FAILED, and on PENDING while retrying).' })
+@ObjectType({ description: 'Why the last CXone attempt failed (set on FAILED, and on PENDING while retrying).', simpleResolvers: true })
 export class HandoffError {
   @Field(() => String, { description: 'CXONE_CONTACT_NOT_FOUND, CXONE_BAD_REQUEST, CXONE_AUTH_FAILED, CXONE_UNAVAILABLE, CXONE_THROTTLED, CXONE_TIMEOUT or RETRIES_EXHAUSTED.' })
   readonly code!: string;

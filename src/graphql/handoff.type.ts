@@ -20,7 +20,9 @@ registerEnumType(HandoffState, {
   },
 });
 
-@ObjectType({ description: 'One signal of a CXone contact, with the data kept for screen-pop.' })
+// simpleResolvers: plain properties get graphql's default resolver, not a type-graphql wrapper per
+// field per request (the gateway uses no middlewares or auth checker that the wrapper would run).
+@ObjectType({ description: 'One signal of a CXone contact, with the data kept for screen-pop.', simpleResolvers: true })
 export class Handoff {
   @Field(() => ID)
   readonly id!: string;

@@ -19,7 +19,7 @@ export class SignalContactInput {
   readonly idempotencyKey?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SignalContactPayload {
   @Field(() => Handoff)
   readonly handoff!: Handoff;

@@ -27,7 +27,22 @@ const PRINTABLE_ASCII = /^[\x20-\x7E]+$/;
 
 const contactId = z.string().regex(CONTACT_ID, 'must be 1..20 digits (a CXone contact id)');
 
+/**
+ * Building a zod schema (and zod 4's first parse, which compiles it) costs far more than a parse,
+ * so the schema is built once per limits object: the config's, in practice.
+ */
+const signalSchemas = new WeakMap<InputLimits, ReturnType<typeof buildSignalInputSchema>>();
+
 function signalInputSchema(limits: InputLimits) {
+  let schema = signalSchemas.get(limits);
+  if (schema === undefined) {
+    schema = buildSignalInputSchema(limits);
+    signalSchemas.set(limits, schema);
+  }
+  return schema;
+}
+
+function buildSignalInputSchema(limits: InputLimits) {
   return z.object({
     contactId,
     params: z

@@ -4,7 +4,16 @@
  * the operation is resolved, before any resolver runs; a refusal is QUERY_TOO_COMPLEX.
  */
 import { type ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  BREAK,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  visit,
+} from 'graphql';
 import { createRequire } from 'node:module';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import { QueryTooComplexError } from '../graphql/errors.js';
@@ -46,6 +55,48 @@ function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
   return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
 }
 
+/** What one operation of a parsed document measured; `complexity` only when variables cannot change it. */
+interface Measured {
+  readonly depth: number;
+  readonly complexity?: number;
+}
+
+/**
+ * Measurements per schema, document and operation. Apollo Server keeps parsed documents in its
+ * document store, so a query sent again arrives as the same `DocumentNode` and is measured once.
+ */
+const measured = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<OperationDefinitionNode, Measured>>>();
+
+/** With no directive (`@skip(if: $v)`, `@include`), the field count cannot depend on the variables. */
+function hasDirectives(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+function measuredFor(schema: GraphQLSchema, document: DocumentNode): Map<OperationDefinitionNode, Measured> {
+  let byDocument = measured.get(schema);
+  if (byDocument === undefined) {
+    byDocument = new WeakMap();
+    measured.set(schema, byDocument);
+  }
+  let byOperation = byDocument.get(document);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    byDocument.set(document, byOperation);
+  }
+  return byOperation;
+}
+
+function tooDeep(depth: number, limits: QueryLimits): QueryTooComplexError {
+  return new QueryTooComplexError(`The query is ${depth} fields deep; the limit is ${limits.maxDepth}. Ask for fewer nested fields.`);
+}
+
 /** Throws QUERY_TOO_COMPLEX when the operation exceeds the limits. */
 export function checkQueryLimits(
   schema: GraphQLSchema,
@@ -55,13 +106,21 @@ export function checkQueryLimits(
   limits: QueryLimits,
 ): void {
   if (isIntrospectionOnly(operation)) return;
+  const cache = measuredFor(schema, document);
+  const known = cache.get(operation);
+  if (known !== undefined) {
+    if (known.depth > limits.maxDepth) throw tooDeep(known.depth, limits);
+    // An operation over the limit is measured again, so bad variables still get their own error.
+    if (known.complexity !== undefined && known.complexity <= limits.maxComplexity) return;
+  }
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const depth = depthOf(operation.selectionSet, fragments, new Set());
   if (depth > limits.maxDepth) {
-    throw new QueryTooComplexError(`The query is ${depth} fields deep; the limit is ${limits.maxDepth}. Ask for fewer nested fields.`);
+    cache.set(operation, { depth });
+    throw tooDeep(depth, limits);
   }
   let complexity: number;
   try {
@@ -77,6 +136,7 @@ export function checkQueryLimits(
     // reports them as BAD_USER_INPUT naming the variable, which is the better answer.
     return;
   }
+  cache.set(operation, hasDirectives(document) ? { depth } : { depth, complexity });
   if (complexity > limits.maxComplexity) {
     throw new QueryTooComplexError(`The query asks for ${complexity} fields; the limit is ${limits.maxComplexity}. Split it into smaller queries.`);
   }

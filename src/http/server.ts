@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { type GatewayConfig } from '../config/config.js';
@@ -134,6 +134,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     formatError: createFormatError(log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo installs cache control by default; its willResolveField hook makes Apollo wrap every
+      // resolver of every request, and the gateway sets no cache hints (answers are per caller).
+      ApolloServerPluginCacheControlDisabled(),
       internalErrorStatusPlugin,
       subscriptionsOverHttpPlugin<GatewayContext>(),
       queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
