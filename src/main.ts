@@ -87,7 +87,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const localFeed = config.store.kind === 'pglite';
     if (config.store.kind === 'postgres') {
       const listener = await listenForHandoffChanges(
-        { url: config.store.url, onChange: (change) => feed.accept(change) },
+        { url: config.store.url, interested: (tenantId) => feed.hasSubscribers(tenantId), onChange: (change) => feed.accept(change) },
         { log: log.child({ component: 'store' }) },
       );
       opened.push(async () => {

@@ -51,9 +51,14 @@ export class HandoffFeed {
     this.#pubSub.publish(HANDOFF_CHANGED, handoff.tenantId, handoff);
   }
 
+  /** Whether anyone on this gateway subscribes to the tenant's handoffs. */
+  hasSubscribers(tenantId: string): boolean {
+    return this.#pubSub.hasSubscribers(HANDOFF_CHANGED, tenantId);
+  }
+
   /** Publishes a change another replica (or this one) committed; skipped when the tenant has no subscriber. */
   accept(change: HandoffChange): void {
-    if (!this.#pubSub.hasSubscribers(HANDOFF_CHANGED, change.tenantId)) return;
+    if (!this.hasSubscribers(change.tenantId)) return;
     const base = this.#immutablePart(change);
     this.#tail = this.#tail.then(async () => {
       const part = await base;

@@ -90,6 +90,15 @@ export function parseHandoffChange(payload: string): HandoffChange | null {
   } catch {
     return null;
   }
+  return readHandoffChange(json);
+}
+
+/** The tenant a parsed payload names, if any: checked before the full validation. */
+function tenantOf(json: unknown): unknown {
+  return typeof json === 'object' && json !== null ? (json as { tenantId?: unknown }).tenantId : undefined;
+}
+
+function readHandoffChange(json: unknown): HandoffChange | null {
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) return null;
   const p = parsed.data;
@@ -114,6 +123,8 @@ export interface HandoffChangeListenerOptions {
   readonly url: string;
   /** Called for each notification, in the order PostgreSQL delivers them (commit order). */
   readonly onChange: (change: HandoffChange) => void;
+  /** Whether changes of a tenant are wanted at all (default: all); others are dropped unparsed. */
+  readonly interested?: (tenantId: string) => boolean;
   /** First reconnect delay (default 100 ms); doubles up to `maxBackoffMs` (default 5,000 ms), with jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -210,7 +221,16 @@ class ReconnectingListener implements HandoffChangeListener {
     client.on('end', () => onLost());
     client.on('notification', (message) => {
       if (message.channel !== HANDOFF_CHANGED_CHANNEL || message.payload === undefined) return;
-      const change = parseHandoffChange(message.payload);
+      let json: unknown;
+      try {
+        json = JSON.parse(message.payload);
+      } catch {
+        json = undefined;
+      }
+      // Most changes concern tenants nobody on this replica subscribes to: drop those unvalidated.
+      const tenantId = tenantOf(json);
+      if (typeof tenantId === 'string' && this.#options.interested?.(tenantId) === false) return;
+      const change = readHandoffChange(json);
       if (change === null) {
         this.#log.warn({ channel: message.channel }, 'ignored a handoff change notification that is not in the expected shape');
         return;
