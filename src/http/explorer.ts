@@ -64,6 +64,7 @@ export function explorerHtml(options: ExplorerOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title ?? 'cxone-gateway explorer')}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${a}graphiql.min.css">
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>
@@ -75,12 +76,29 @@ export function explorerHtml(options: ExplorerOptions): string {
 <script>
   const config = ${scriptJson(config)};
   const fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
+  // Tabs the server offers replace the ones an earlier visit stored when they change (a restarted dev
+  // launcher names a new example contact; the stored one is gone).
+  let first;
+  try {
+    const offered = JSON.stringify(config.tabs);
+    if (localStorage.getItem('cxgw:explorer-tabs') !== offered) {
+      for (const key of ['tabState', 'query', 'variables', 'headers']) localStorage.removeItem('graphiql:' + key);
+      localStorage.setItem('cxgw:explorer-tabs', offered);
+    }
+    if (localStorage.getItem('graphiql:tabState') === null) first = config.tabs[0];
+  } catch {
+    first = config.tabs[0];
+  }
+  // GraphiQL 3 opens the first default tab with its query only, its variables and headers empty until
+  // another tab is chosen; on a first visit, give them as the editors' initial values.
+  const initial = first ? { query: first.query, variables: first.variables, headers: first.headers } : {};
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher,
       defaultTabs: config.tabs,
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: true,
+      ...initial,
     }),
   );
 </script>

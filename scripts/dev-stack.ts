@@ -1,0 +1,143 @@
+/**
+ * The dev stack behind `npm start`: the CXone simulator and the gateway on loopback, wired to the demo
+ * tenant of `config/tenants.dev.json` (its CXone credentials come from the simulator's demo seed
+ * through the `env:` references set here), with the embedded PGlite store in `dataDir`.
+ *
+ * At start it places one call on the simulator, so the explorer's examples name a contact that is
+ * really active: "run" in the signalContact tab signals it (SIGNALED) with nothing to paste. The
+ * browser test (test/e2e/explorer.test.ts) starts this same stack on free ports.
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger } from 'pino';
+import { loadConfig } from '../src/config/config.js';
+import { type ExplorerTab } from '../src/http/explorer.js';
+import { createLogger } from '../src/http/logger.js';
+import { startGateway } from '../src/main.js';
+import { DEMO, startSimulator } from '../simulator/index.js';
+
+/** Plaintext API keys of the demo tenant (`config/tenants.dev.json` holds their SHA-256). */
+export const DEV_KEYS = Object.freeze({ signal: 'dev-signal-key', read: 'dev-read-key' });
+
+/** Options of {@link startDevStack}. */
+export interface DevStackOptions {
+  /** Gateway port (0 picks a free one). */
+  readonly port: number;
+  /** Simulator port (0 picks a free one). */
+  readonly simPort: number;
+  /** PGlite data directory. */
+  readonly dataDir: string;
+  /** The committed dev tenants file; it names the simulator at :4010, other ports get a copy. */
+  readonly tenantsFile: string;
+  /** Further gateway environment (`process.env` in `npm start`); `TENANTS_FILE` here wins over `tenantsFile`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Logger of both servers (default: the gateway's, at `LOG_LEVEL` from `env` or info). */
+  readonly log?: Logger;
+}
+
+/** A running dev stack. */
+export interface DevStack {
+  readonly simulatorUrl: string;
+  /** Base URL of the gateway; the explorer is at `/`, GraphQL at `/graphql`. */
+  readonly gatewayUrl: string;
+  readonly graphqlUrl: string;
+  /** The active contact created at start; the explorer's examples use it. */
+  readonly exampleContactId: string;
+  /** Stops the gateway, then the simulator. */
+  close(): Promise<void>;
+}
+
+/** The explorer's opening tabs: signal the example contact, then read what was handed off. */
+export function devExplorerTabs(contactId: string): ExplorerTab[] {
+  return [
+    {
+      query: /* GraphQL */ `# Contact ${contactId} is active on the simulator.
+# Run it (Ctrl-Enter): the handoff comes back SIGNALED.
+mutation SignalContact($input: SignalContactInput!) {
+  signalContact(input: $input) {
+    handoff {
+      id contactId state params context
+      attempts lastError { code message }
+    }
+  }
+}
+`,
+      variables: JSON.stringify({ input: { contactId, params: ['billing', 'gold'], context: { intent: 'billing' } } }, null, 2),
+      headers: JSON.stringify({ Authorization: `Bearer ${DEV_KEYS.signal}` }, null, 2),
+    },
+    {
+      query: /* GraphQL */ `# What a screen-pop tool reads, with the read key.
+query HandoffStatus($contactId: String!) {
+  handoffStatus(contactId: $contactId) {
+    id state params context signaledAt
+    call { from sipCallId }
+  }
+}
+`,
+      variables: JSON.stringify({ contactId }, null, 2),
+      headers: JSON.stringify({ Authorization: `Bearer ${DEV_KEYS.read}` }, null, 2),
+    },
+  ];
+}
+
+/** Starts the simulator, places the example call, and starts the gateway against both. */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const env = options.env ?? {};
+  const log = options.log ?? createLogger({ level: (env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const simulator = await startSimulator({ port: options.simPort, host: '127.0.0.1', log: log.child({ component: 'simulator' }) });
+    cleanups.push(() => simulator.close());
+
+    let tenantsFile = env.TENANTS_FILE ?? options.tenantsFile;
+    if (env.TENANTS_FILE === undefined && simulator.url !== 'http://127.0.0.1:4010') {
+      const file = JSON.parse(await readFile(options.tenantsFile, 'utf8')) as { tenants: { cxone: { issuer: string } }[] };
+      for (const tenant of file.tenants) tenant.cxone.issuer = simulator.url;
+      const dir = await mkdtemp(join(tmpdir(), 'cxgw-dev-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      tenantsFile = join(dir, 'tenants.json');
+      await writeFile(tenantsFile, JSON.stringify(file, null, 2));
+    }
+
+    const created = await fetch(`${simulator.url}/_sim/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pseudoNumber: DEMO.pseudoNumber }),
+    });
+    if (!created.ok) throw new Error(`the simulator refused the example call: ${created.status} ${await created.text()}`);
+    const { contactId } = (await created.json()) as { contactId: string };
+
+    const config = loadConfig(
+      {
+        ...env,
+        DATA_DIR: options.dataDir,
+        PORT: String(options.port),
+        TENANTS_FILE: tenantsFile,
+        DEMO_CXONE_CLIENT_ID: DEMO.clientId,
+        DEMO_CXONE_CLIENT_SECRET: DEMO.clientSecret,
+        DEMO_CXONE_ACCESS_KEY_ID: DEMO.accessKeyId,
+        DEMO_CXONE_ACCESS_KEY_SECRET: DEMO.accessKeySecret,
+      },
+      { readFile: (path) => readFileSync(path, 'utf8') },
+    );
+    const gateway = await startGateway(config, { log, explorerTabs: devExplorerTabs(contactId) });
+    cleanups.push(() => gateway.close());
+
+    return {
+      simulatorUrl: simulator.url,
+      gatewayUrl: gateway.url,
+      graphqlUrl: `${gateway.url}/graphql`,
+      exampleContactId: contactId,
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

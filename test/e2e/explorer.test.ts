@@ -1,0 +1,136 @@
+/**
+ * The explorer in a real browser (headless Debian chromium through playwright-core), served by the
+ * dev stack `npm start` runs (scripts/dev-stack.ts) on free ports: the page renders offline, opens
+ * with the dev launcher's examples, and "run" on the signalContact tab signals the example call,
+ * with every request going to the gateway's own origin. In production the explorer is not served.
+ *
+ * Leaves a screenshot in test-results/explorer.png (docs/explorer.png is a committed copy).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_KEYS, devExplorerTabs, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe('explorer in a browser (dev stack)', () => {
+  let dataDir: string;
+  let stack: DevStack;
+  let browser: Browser;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cxgw-explorer-'));
+    [stack, browser] = await Promise.all([
+      startDevStack({ port: 0, simPort: 0, dataDir, tenantsFile: join(root, 'config', 'tenants.dev.json'), env: { LOG_LEVEL: 'silent' } }),
+      chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS }),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens with the dev examples and signals the example call from the signalContact tab, same-origin only', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
+
+    const response = await page.goto(`${stack.gatewayUrl}/`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
+
+    // The first tab: the example call's contact id in the variables, the signal key in the headers pane.
+    const queryEditor = page.locator('.graphiql-query-editor');
+    await expect.poll(() => queryEditor.innerText(), { timeout: 15_000 }).toContain('mutation SignalContact');
+    const toolPane = page.locator('section.graphiql-editor-tool');
+    await expect.poll(() => toolPane.innerText()).toContain(`"Authorization": "Bearer ${DEV_KEYS.signal}"`);
+    await page.locator('.graphiql-editor-tools').getByRole('button', { name: 'Variables' }).click();
+    await expect.poll(() => toolPane.innerText()).toContain(`"contactId": "${stack.exampleContactId}"`);
+
+    await page.locator('.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response');
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain('"SIGNALED"');
+    expect(await result.innerText()).toContain(`"contactId": "${stack.exampleContactId}"`);
+
+    const signals = (await (await fetch(`${stack.simulatorUrl}/_sim/signals?contactId=${stack.exampleContactId}`)).json()) as { params: string[] }[];
+    expect(signals.map((s) => s.params)).toEqual([['billing', 'gold']]);
+
+    const origin = new URL(stack.gatewayUrl).origin;
+    expect(requested.length).toBeGreaterThan(4);
+    expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+
+    await mkdir(join(root, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-results', 'explorer.png') });
+    await page.close();
+  });
+
+  it('the handoffStatus tab reads the handoff with the read key', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${stack.gatewayUrl}/`);
+    await page.getByRole('tab', { name: 'HandoffStatus' }).click();
+    const toolPane = page.locator('section.graphiql-editor-tool');
+    await expect.poll(() => toolPane.innerText(), { timeout: 15_000 }).toContain(`"Authorization": "Bearer ${DEV_KEYS.read}"`);
+    // Ctrl-Enter runs the operation under the cursor, so put the cursor in it, as a user would.
+    await page.locator('.graphiql-query-editor .CodeMirror-line', { hasText: 'handoffStatus(contactId' }).click();
+    const result = page.locator('.graphiql-response');
+    // GraphiQL re-parses the editor a moment after a tab switch; a run before that names the previous
+    // tab's operation ("Unknown operation"), so run again until the answer carries data.
+    await expect
+      .poll(
+        async () => {
+          const text = await result.innerText();
+          if (!text.includes('"data"')) await page.keyboard.press('Control+Enter');
+          return text;
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toContain('"SIGNALED"');
+    expect(await result.innerText()).toContain('"context": {');
+    await page.close();
+  });
+
+  it.each([
+    { stored: 'tabs of an earlier start (another example contact)', sameOffer: false, expected: 'mutation SignalContact' },
+    { stored: "the user's own tabs, with the same tabs on offer", sameOffer: true, expected: 'query Mine' },
+  ])('on a later visit with $stored, opens with $expected', async ({ sameOffer, expected }) => {
+    const page = await browser.newPage();
+    // Fill the origin's storage from a page without GraphiQL, which would overwrite it.
+    await page.goto(`${stack.gatewayUrl}/healthz`);
+    const tabs = JSON.stringify(devExplorerTabs(stack.exampleContactId));
+    await page.evaluate(({ keep, tabs }) => {
+      localStorage.setItem('cxgw:explorer-tabs', keep ? tabs : '[{"query":"an earlier offer"}]');
+      const mine = { id: 'mine', hash: null, title: 'Mine', query: 'query Mine { __typename }', variables: null, headers: null, operationName: null, response: null };
+      localStorage.setItem('graphiql:tabState', JSON.stringify({ activeTabIndex: 0, tabs: [mine] }));
+      localStorage.setItem('graphiql:query', mine.query);
+    }, { keep: sameOffer, tabs });
+    await page.goto(`${stack.gatewayUrl}/`);
+    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain(expected);
+    await page.close();
+  });
+});
+
+describe('explorer in production (NODE_ENV=production)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { NODE_ENV: 'production' } });
+  });
+  afterAll(async () => await stack?.close());
+
+  it.each(['/', '/graphql', '/explorer/assets/graphiql.min.js'])('does not serve the explorer at %s to a browser', async (path) => {
+    const res = await fetch(`${stack.gatewayUrl}${path}`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
+    expect(await res.text()).not.toContain('<script');
+  });
+});
