@@ -111,6 +111,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           if (localFeed) feed.publish(handoff);
           deps.events?.handoffChanged?.(handoff);
         },
+        workerPass(claimed) {
+          metrics.workerBacklog.set(claimed);
+          deps.events?.workerPass?.(claimed);
+        },
       },
       options: {
         waitMs: config.signal.waitMs,

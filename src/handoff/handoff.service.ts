@@ -61,6 +61,8 @@ export interface HandoffServiceOptions {
 export interface HandoffEvents {
   /** Called after every committed change of a handoff: creation, retry progress, outcome, retry. */
   handoffChanged?(handoff: Handoff): void;
+  /** Called after each retry-worker pass with the number of due PENDING rows it claimed (the backlog gauge). */
+  workerPass?(claimed: number): void;
 }
 
 /** What `HandoffService` is built from. */
@@ -266,6 +268,7 @@ export class HandoffService implements HandoffOperations {
       this.#log.warn({ err: errorSummary(error) }, 'retry worker could not claim rows; will try again');
       return;
     }
+    this.#events.workerPass?.(claimed.length);
     for (const record of claimed) {
       // Only if an attempt outlived its lease (it cannot, with leaseMs > budgetMs); never run one twice.
       if (this.#inFlight.has(record.id)) continue;

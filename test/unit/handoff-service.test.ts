@@ -269,6 +269,16 @@ describe('HandoffService retry worker', () => {
     expect(h.nice.calls[0]?.options.deadline).toBeGreaterThan(Date.now());
   });
 
+  it('reports after each pass how many due rows it claimed (the backlog gauge), 0 once they are worked', async () => {
+    const passes: number[] = [];
+    const h = harness(succeed(), { events: { workerPass: (claimed) => passes.push(claimed) } });
+    const ids = [await abandoned(h.tenantId, { contactId: '3' }), await abandoned(h.tenantId, { contactId: '4' })];
+    h.service.start();
+    for (const id of ids) await stateOf(h.tenantId, id, 'SIGNALED');
+    await eventually(async () => (passes.at(-1) === 0 ? true : undefined));
+    expect(Math.max(...passes)).toBeGreaterThanOrEqual(2);
+  });
+
   it('leaves rows whose lease is still running alone', async () => {
     const h = harness();
     const { record } = await store.insertOrGet({
