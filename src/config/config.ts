@@ -39,6 +39,9 @@ export interface GatewayConfig {
     readonly maxSipInviteBytes: number;
     readonly maxQueryDepth: number;
     readonly maxQueryComplexity: number;
+    readonly maxQueryAliases: number;
+    readonly maxQueryDirectives: number;
+    readonly maxQueryTokens: number;
   };
   readonly tenantsFile: string;
   readonly tenants: readonly Tenant[];
@@ -94,6 +97,9 @@ const envSchema = z.object({
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
   MAX_QUERY_COMPLEXITY: integer(1000, 10, 1_000_000),
+  MAX_QUERY_ALIASES: integer(15, 0, 10_000),
+  MAX_QUERY_DIRECTIVES: integer(20, 0, 10_000),
+  MAX_QUERY_TOKENS: integer(3000, 100, 1_000_000),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
 });
@@ -170,6 +176,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
+      maxQueryAliases: e.MAX_QUERY_ALIASES,
+      maxQueryDirectives: e.MAX_QUERY_DIRECTIVES,
+      maxQueryTokens: e.MAX_QUERY_TOKENS,
     },
     tenantsFile: e.TENANTS_FILE,
     tenants,

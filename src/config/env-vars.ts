@@ -28,6 +28,9 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },
   { name: 'MAX_QUERY_DEPTH', default: '10', description: 'Deepest accepted GraphQL selection (QUERY_TOO_COMPLEX above it; introspection exempt).' },
   { name: 'MAX_QUERY_COMPLEXITY', default: '1000', description: 'Most fields one GraphQL operation may select, aliases included (QUERY_TOO_COMPLEX above it).' },
+  { name: 'MAX_QUERY_ALIASES', default: '15', description: 'Most aliases in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },
+  { name: 'MAX_QUERY_DIRECTIVES', default: '20', description: 'Most directives in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },
+  { name: 'MAX_QUERY_TOKENS', default: '3000', description: 'Most lexical tokens in one GraphQL document; the parser stops there (QUERY_TOO_COMPLEX).' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

@@ -156,7 +156,15 @@ export function toGraphQLError(error: unknown): unknown {
   return error;
 }
 
-const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError));
+/** What graphql-js says when `parseOptions.maxTokens` stops the parser (16.x spells it "more that"). */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\. Parsing aborted\.$/;
+
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError),
+  // Apollo's answer to an automatic-persisted-query hash (persisted queries are off): APQ clients
+  // read this code to fall back to sending the query text, so it must not be masked.
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /** The part of a logger `formatError` needs. */
 export interface ErrorLog {
@@ -171,6 +179,12 @@ export interface ErrorLog {
 export function createFormatError(log: ErrorLog) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    // Apollo reports every parser error as GRAPHQL_PARSE_FAILED; a document over the token limit
+    // was refused for its size (DESIGN §9), not for its syntax.
+    const tokens = code === ErrorCode.GraphqlParseFailed ? TOKEN_LIMIT.exec(formatted.message) : null;
+    if (tokens) {
+      return { message: `The document has more than ${tokens[1] ?? ''} tokens, the limit. Send a smaller query.`, extensions: { code: ErrorCode.QueryTooComplex } };
+    }
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       if (code === ErrorCode.BadUserInput && formatted.extensions?.field === undefined) return withoutEchoedValue(formatted);
       return formatted;

@@ -17,6 +17,7 @@ import { type GatewayContext } from '../graphql/context.js';
 import { BadRequestError, createFormatError, ErrorCode, InternalServerError, PayloadTooLargeError } from '../graphql/errors.js';
 import { type InProcessPubSub } from '../graphql/pub-sub.js';
 import { buildGatewaySchema } from '../graphql/schema.js';
+import { armorLimitsPlugin } from './armor-limits.js';
 import { authenticate } from './auth.js';
 import { queryLimitsPlugin } from './query-limits.js';
 import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
@@ -128,6 +129,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
+    // The parser stops at this many tokens, so a token bomb costs no more than a legitimate query.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
     // The process owner (bin.ts) handles SIGTERM and calls close(); Apollo's own handler would stop
     // the server underneath it and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -140,6 +143,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       internalErrorStatusPlugin,
       subscriptionsOverHttpPlugin<GatewayContext>(),
       queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
+      armorLimitsPlugin<GatewayContext>({ maxAliases: config.limits.maxQueryAliases, maxDirectives: config.limits.maxQueryDirectives }),
       ...(deps.metrics ? [metricsPlugin(deps.metrics)] : []),
     ],
   });
