@@ -1,6 +1,8 @@
 /**
  * `cxone-gateway` as a process (`node dist/src/bin.js`): `--help`, refusing bad config with messages
- * that name the field and print no secret, serving, and a graceful exit 0 on SIGTERM.
+ * that name the field and print no secret, serving, and a graceful exit 0 on SIGTERM: new requests
+ * refused, the request in flight answered, the store closed with the PENDING handoff left for the
+ * next start on the same data directory, which finishes it.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_VARS } from '../../src/config/env-vars.js';
 import { STACK_KEYS, startGatewayProcess, startStack, type Stack } from '../helpers/stack.js';
+
+const SIGNAL_STATE = /* GraphQL */ `
+  mutation ($c: String!) { signalContact(input: { contactId: $c, params: ["across-sigterm"] }) { handoff { id state } } }
+`;
 
 describe('cxone-gateway process', () => {
   it('--help lists every environment variable with its default and exits 0', async () => {
@@ -81,6 +87,74 @@ describe('cxone-gateway process', () => {
         expect(log).not.toContain(STACK_KEYS.signal);
       } finally {
         await proc.stop('SIGKILL');
+      }
+    });
+
+    it('on SIGTERM stops accepting, answers the request in flight, exits 0, and leaves its PENDING handoff to the next start', async () => {
+      // signalContact answers after 1 s; CXone answers the first signal after 8 s, longer than the
+      // 5 s the retry worker lets an attempt finish on stop, so that attempt is cut and its row released.
+      const env = {
+        ...stack.gatewayEnv(),
+        LOG_LEVEL: 'info',
+        SIGNAL_WAIT_MS: '1000',
+        SIGNAL_BUDGET_MS: '15000',
+        CXONE_ATTEMPT_TIMEOUT_MS: '10000',
+        WORKER_INTERVAL_MS: '1000',
+      };
+      await stack.sim.addFault({ route: 'signal', kind: 'delay', delayMs: 8000, count: 1 });
+      const call = await stack.sim.createCall();
+      const first = startGatewayProcess(env);
+      let second: ReturnType<typeof startGatewayProcess> | undefined;
+      try {
+        const url = await first.ready;
+        const inFlight = fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.signal}` },
+          body: JSON.stringify({ query: SIGNAL_STATE, variables: { c: call.contactId } }),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        first.child.kill('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+
+        // Not accepting: a new connection is refused (a reused keep-alive one would get 503).
+        const late = await fetch(`${url}/healthz`).then((res) => res.status, () => 'refused');
+        expect([503, 'refused']).toContain(late);
+        const answered = await inFlight;
+        expect(answered.status).toBe(200);
+        const body = (await answered.json()) as { data: { signalContact: { handoff: { id: string; state: string } } } };
+        expect(body.data.signalContact.handoff.state).toBe('PENDING');
+        expect(await first.exited).toEqual({ code: 0, signal: null });
+        expect(first.output().stdout).toContain('"attempt aborted; handoff left PENDING for the next worker"');
+        expect(first.output().stdout).toContain('"stopped"');
+
+        // The next start on the same data directory finds the handoff and finishes it.
+        second = startGatewayProcess(env);
+        const url2 = await second.ready;
+        const handoffId = body.data.signalContact.handoff.id;
+        let backlogSeen = false;
+        const deadline = Date.now() + 15_000;
+        let state = 'PENDING';
+        while (state === 'PENDING' && Date.now() < deadline) {
+          backlogSeen ||= /^cxgw_retry_worker_backlog 1$/m.test(await (await fetch(`${url2}/metrics`)).text());
+          const res = await fetch(`${url2}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.read}` },
+            body: JSON.stringify({ query: 'query($id: ID!) { handoff(id: $id) { state } }', variables: { id: handoffId } }),
+          });
+          state = ((await res.json()) as { data: { handoff: { state: string } } }).data.handoff.state;
+          if (state === 'PENDING') await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(state).toBe('SIGNALED');
+        // The worker's pass that claimed it is visible as a backlog of 1 on /metrics.
+        expect(backlogSeen).toBe(true);
+        const signals = await stack.sim.signals(call.contactId);
+        expect(signals.length).toBeGreaterThanOrEqual(1);
+        expect(signals.every((s) => s.params[0] === 'across-sigterm')).toBe(true);
+        expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      } finally {
+        await first.stop('SIGKILL');
+        await second?.stop('SIGKILL');
+        await stack.sim.clearFaults();
       }
     });
   });
