@@ -100,7 +100,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       store,
       nice,
       tenants: (id) => tenants.get(id),
-      log: log.child({ component: 'handoffs' }),
+      // The service names itself (component: handoff); a child here would repeat the key in every line.
+      log,
       events: {
         handoffChanged(handoff) {
           // Entries into a state: acceptance (PENDING, nothing tried yet) and each outcome. Retry
