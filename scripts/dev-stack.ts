@@ -36,6 +36,8 @@ export interface DevStackOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Logger of both servers (default: the gateway's, at `LOG_LEVEL` from `env` or info). */
   readonly log?: Logger;
+  /** Human-readable lines (pino-pretty) from the default logger. */
+  readonly prettyLogs?: boolean;
 }
 
 /** A running dev stack. */
@@ -86,7 +88,7 @@ query HandoffStatus($contactId: String!) {
 /** Starts the simulator, places the example call, and starts the gateway against both. */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const env = options.env ?? {};
-  const log = options.log ?? createLogger({ level: (env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
+  const log = options.log ?? createLogger({ level: (env.LOG_LEVEL as 'info' | undefined) ?? 'info', pretty: options.prettyLogs ?? false });
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);

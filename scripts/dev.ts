@@ -20,6 +20,8 @@ async function main(): Promise<void> {
       dataDir: process.env.DATA_DIR ?? join(root, '.data'),
       tenantsFile: join(root, 'config', 'tenants.dev.json'),
       env: process.env,
+      // As the gateway's bin does: pino-pretty at a terminal, JSON when piped, LOG_PRETTY decides when set.
+      prettyLogs: process.env.LOG_PRETTY === undefined ? process.stdout.isTTY === true : /^(true|1|on|yes)$/i.test(process.env.LOG_PRETTY.trim()),
     });
   } catch (error) {
     if (error instanceof ConfigError) {

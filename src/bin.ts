@@ -51,7 +51,8 @@ async function run(argv: readonly string[]): Promise<void> {
     throw error;
   }
 
-  const log = createLogger({ level: config.logLevel });
+  // JSON for machines; a developer at a terminal reads pino-pretty's lines (LOG_PRETTY decides when set).
+  const log = createLogger({ level: config.logLevel, pretty: config.logPretty ?? (!config.production && process.stdout.isTTY === true) });
   const gateway = await startGateway(config, { log });
 
   let stopping = false;

@@ -23,6 +23,8 @@ export interface GatewayConfig {
     readonly shutdownTimeoutMs: number;
   };
   readonly logLevel: LogLevel;
+  /** LOG_PRETTY; `undefined` leaves it to the process (pretty on a terminal, unless production). */
+  readonly logPretty: boolean | undefined;
   readonly store: StoreConfig;
   readonly signal: {
     /** How long `signalContact` waits for CXone before answering PENDING. */
@@ -85,6 +87,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
   INTROSPECTION: flag,
   EXPLORER: flag,
@@ -163,6 +166,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
     signal: {
       waitMs: e.SIGNAL_WAIT_MS,

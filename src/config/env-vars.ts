@@ -16,6 +16,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset.' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'LOG_PRETTY', default: 'on when stdout is a terminal, unless production', description: 'Human-readable log lines through pino-pretty (a dev dependency) instead of JSON (true/false).' },
   { name: 'NODE_ENV', default: 'development', description: '`production` turns introspection and the explorer off by default.' },
   { name: 'INTROSPECTION', default: 'on unless production', description: 'GraphQL introspection (true/false).' },
   { name: 'EXPLORER', default: 'on unless production', description: 'Browser explorer page (true/false).' },

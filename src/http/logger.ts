@@ -1,8 +1,10 @@
 /**
- * The gateway's pino logger: JSON lines, ISO times, and redaction of anything that could carry a key,
- * token or secret, whatever a caller passes in a log object.
+ * The gateway's pino logger: JSON lines (or pino-pretty's in development), ISO times, and redaction of
+ * anything that could carry a key, token or secret, whatever a caller passes in a log object.
  */
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import { type LogLevel } from '../config/config.js';
 
 /** Paths censored in every log line (pino `redact`). */
@@ -27,14 +29,43 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.refresh_token',
 ];
 
-export function createLogger(options: { readonly level: LogLevel; readonly destination?: DestinationStream }): Logger {
-  return pino(
+const require = createRequire(import.meta.url);
+
+/**
+ * pino-pretty as a synchronous stream in this thread (no worker transport), fed the lines pino has
+ * already redacted; `undefined` when it is not installed (it is a dev dependency).
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream | undefined {
+  let build: typeof PinoPretty;
+  try {
+    build = require('pino-pretty') as typeof PinoPretty;
+  } catch {
+    return undefined;
+  }
+  const common = { sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' };
+  // On stdout pino-pretty colors when the terminal supports it; a given stream gets plain text.
+  return destination === undefined ? build({ ...common, destination: 1 }) : build({ ...common, destination, colorize: false });
+}
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** Where lines go (default stdout). */
+  readonly destination?: DestinationStream;
+  /** Human-readable lines through pino-pretty (colored on a terminal) instead of JSON; JSON when pino-pretty is not installed. */
+  readonly pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const pretty = options.pretty ? prettyStream(options.destination) : undefined;
+  const logger = pino(
     {
       level: options.level,
       base: { service: 'cxone-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     },
-    options.destination,
+    pretty ?? options.destination,
   );
+  if (options.pretty && pretty === undefined) logger.warn('pretty logs asked for, but pino-pretty is not installed; logging JSON');
+  return logger;
 }

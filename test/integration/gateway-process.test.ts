@@ -90,6 +90,21 @@ describe('cxone-gateway process', () => {
       }
     });
 
+    it('prints pino-pretty lines instead of JSON with LOG_PRETTY=true', async () => {
+      const proc = startGatewayProcess({ ...stack.gatewayEnv(), LOG_LEVEL: 'info', LOG_PRETTY: 'true' });
+      try {
+        const deadline = Date.now() + 20_000;
+        while (!proc.output().stdout.includes('gateway listening') && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const line = proc.output().stdout.split('\n').find((l) => l.includes('gateway listening')) ?? '';
+        expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: gateway listening$/);
+        expect(await proc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      } finally {
+        await proc.stop('SIGKILL');
+      }
+    });
+
     it('on SIGTERM stops accepting, answers the request in flight, exits 0, and leaves its PENDING handoff to the next start', async () => {
       // signalContact answers after 1 s; CXone answers the first signal after 8 s, longer than the
       // 5 s the retry worker lets an attempt finish on stop, so that attempt is cut and its row released.

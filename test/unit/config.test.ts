@@ -91,6 +91,14 @@ describe('loadConfig', () => {
     expect(load({ INTROSPECTION: 'false' }, { tenants: [tenantJson()] }).http.introspection).toBe(false);
   });
 
+  it.each([
+    { LOG_PRETTY: undefined, logPretty: undefined },
+    { LOG_PRETTY: 'true', logPretty: true },
+    { LOG_PRETTY: 'off', logPretty: false },
+  ])('reads LOG_PRETTY=$LOG_PRETTY as $logPretty (unset: the process decides by its terminal)', ({ LOG_PRETTY, logPretty }) => {
+    expect(load(LOG_PRETTY === undefined ? {} : { LOG_PRETTY }, { tenants: [tenantJson()] }).logPretty).toBe(logPretty);
+  });
+
   it('reports every environment problem together, naming each variable', () => {
     const list = problems(() =>
       load(
