@@ -107,6 +107,9 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
 });
 
+/** The environment variables `loadConfig` reads (TENANTS_FILE's `env:` references aside); ENV_VARS documents each. */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -1,6 +1,7 @@
 /** `loadConfig`: defaults, the store union, secrets by reference, and every problem reported at once. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { CONFIG_ENV_NAMES, ConfigError, loadConfig } from '../../src/config/config.js';
+import { ENV_VARS } from '../../src/config/env-vars.js';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
@@ -97,6 +98,10 @@ describe('loadConfig', () => {
     { LOG_PRETTY: 'off', logPretty: false },
   ])('reads LOG_PRETTY=$LOG_PRETTY as $logPretty (unset: the process decides by its terminal)', ({ LOG_PRETTY, logPretty }) => {
     expect(load(LOG_PRETTY === undefined ? {} : { LOG_PRETTY }, { tenants: [tenantJson()] }).logPretty).toBe(logPretty);
+  });
+
+  it('documents exactly the variables it reads in ENV_VARS (the list behind --help)', () => {
+    expect(ENV_VARS.map((v) => v.name).sort()).toEqual([...CONFIG_ENV_NAMES].sort());
   });
 
   it('reports every environment problem together, naming each variable', () => {
