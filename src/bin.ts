@@ -22,7 +22,7 @@ function help(): string {
     ...lines,
     '',
     'Tenants file secrets are references: "env:NAME" or "file:/path".',
-    'SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.',
+    'SIGTERM/SIGINT: stop accepting, finish in-flight requests, leave PENDING handoffs for the next start, exit 0.',
     '',
   ].join('\n');
 }
