@@ -23,6 +23,12 @@ export interface PostgresStoreOptions {
   /** How long a query waits for a connection before failing as unavailable (default 5,000 ms). */
   readonly connectTimeoutMs?: number;
   /**
+   * How long a query may wait for the server's answer before failing as unavailable (default
+   * 5,000 ms). A server that hangs (frozen, or behind a network partition) refuses nothing, so
+   * without it a request would wait on TCP for minutes instead of answering SERVICE_UNAVAILABLE.
+   */
+  readonly queryTimeoutMs?: number;
+  /**
    * Whether handoff writes `pg_notify` their change for other replicas' subscriptions (default
    * true; see `handoff-notifications.ts`).
    */
@@ -36,6 +42,8 @@ export async function openPostgresStore(options: PostgresStoreOptions, deps: { r
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    // Client side: a timed-out query's connection is released with the error, so the pool drops it.
+    query_timeout: options.queryTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
   });
   // Without a listener, an idle client losing its connection (server restart) crashes the process.
@@ -106,6 +114,7 @@ const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Client was closed and is not queryable',
+  'Query read timeout',
 ];
 
 /** Whether a pg error means the database cannot be reached (rather than a bad statement). */

@@ -4,6 +4,8 @@
  * (HTTP 503) and `/readyz` 503, afterwards it recovers without a restart, and every request that was
  * answered with a handoff ends SIGNALED.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTempPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { type GatewayProcess } from '../helpers/stack.js';
@@ -38,28 +40,34 @@ describe('PostgreSQL stopped and restarted under load', () => {
   });
 
   it('503 SERVICE_UNAVAILABLE and /readyz 503 during the outage, recovery without a restart, nothing accepted lost', { timeout: 90_000 }, async () => {
-    const contacts = await h.createCalls(600);
+    const contacts = await h.createCalls(400);
+    // A contact whose request was refused goes back in the queue (same key, same input).
+    const queue = contacts.map((_, i) => i);
     let phase: Phase = 'before';
-    let next = 0;
     let running = true;
     const outcomes: Outcome[] = [];
     const ready: { phase: Phase; status: number | 'error'; at: number }[] = [];
 
     const load = async (): Promise<void> => {
-      while (running && next < contacts.length) {
-        const i = next++;
+      while (running) {
+        const i = queue.shift();
+        if (i === undefined) return;
         const at = phase;
+        let accepted = false;
         try {
           const res = await gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, {
             input: { contactId: contacts[i], params: ['outage'], idempotencyKey: `outage-${i}` },
           });
           const code = res.body?.errors?.[0]?.extensions?.['code'];
-          outcomes.push({ phase: at, status: res.status, code: typeof code === 'string' ? code : null, handoff: res.body?.data?.signalContact.handoff ?? null, at: performance.now() });
+          const handoff = res.body?.data?.signalContact.handoff ?? null;
+          accepted = handoff !== null;
+          outcomes.push({ phase: at, status: res.status, code: typeof code === 'string' ? code : null, handoff, at: performance.now() });
         } catch {
           outcomes.push({ phase: at, status: 'error', code: null, handoff: null, at: performance.now() });
         }
+        if (!accepted) queue.push(i);
         // Paced, so the run spans the outage without running out of contacts.
-        await sleep(20);
+        await sleep(accepted ? 20 : 50);
       }
     };
     const probe = async (): Promise<void> => {
@@ -125,8 +133,54 @@ describe('PostgreSQL stopped and restarted under load', () => {
     );
   });
 
+  it('PostgreSQL frozen (SIGSTOP, refusing nothing): 503 within the query timeout, recovery after SIGCONT', { timeout: 60_000 }, async () => {
+    const [frozenContact, laterContact] = await h.createCalls(2);
+    const signalOne = (contactId: string | undefined) =>
+      gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, { input: { contactId, params: ['frozen'] } }, 30_000);
+    const pids = await clusterPids(pg.dataDir);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    let frozenMs: number;
+    let answer: Awaited<ReturnType<typeof signalOne>>;
+    let readyz: number;
+    try {
+      const started = performance.now();
+      [answer, readyz] = await Promise.all([signalOne(frozenContact), fetch(`${gateway.url}/readyz`).then((r) => r.status)]);
+      frozenMs = performance.now() - started;
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    expect({ status: answer.status, code: answer.body?.errors?.[0]?.extensions?.['code'] }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(readyz).toBe(503);
+    // The pool's query timeout (5 s), plus a connect timeout when no idle connection was left.
+    expect(frozenMs).toBeLessThan(11_000);
+
+    let after: HandoffView | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!after && Date.now() < deadline) {
+      after = (await signalOne(laterContact)).body?.data?.signalContact.handoff;
+      if (!after) await sleep(200);
+    }
+    expect(after?.state).toBe('SIGNALED');
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    console.log(`\npostgres frozen: signalContact answered 503 SERVICE_UNAVAILABLE after ${(frozenMs / 1000).toFixed(1)} s; SIGNALED again after SIGCONT\n`);
+  });
+
   it('no log line holds a secret, an API key or an issued token', () => {
     expect(h.logText()).toContain('"handoff signaled"');
     expect(secretHits(h.logText(), [...configuredSecrets(), ...h.issuedTokens()])).toEqual([]);
   });
 });
+
+/** The postmaster (first line of postmaster.pid) and its children: the processes of one cluster. */
+async function clusterPids(dataDir: string): Promise<number[]> {
+  const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(join('/proc', entry, 'stat'), 'utf8').catch(() => '');
+    // `pid (comm) state ppid …`; comm may hold spaces, so split after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === postmaster) children.push(Number(entry));
+  }
+  return [postmaster, ...children];
+}
