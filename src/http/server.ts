@@ -8,7 +8,7 @@ import { type IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { type GatewayConfig } from '../config/config.js';
 import { type TenantRegistry } from '../config/tenant-registry.js';
 import { type HandoffOperations } from '../handoff/handoff.js';
@@ -20,6 +20,7 @@ import { buildGatewaySchema } from '../graphql/schema.js';
 import { armorLimitsPlugin } from './armor-limits.js';
 import { authenticate } from './auth.js';
 import { queryLimitsPlugin } from './query-limits.js';
+import { RequestLogController } from './request-log.js';
 import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
@@ -106,7 +107,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.http.bodyLimitBytes,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController({ requestIdLogLabel: 'requestId' }),
     // A caller's X-Request-Id is kept when it is a plain token, so its logs and ours line up.
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
