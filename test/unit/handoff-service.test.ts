@@ -422,7 +422,10 @@ describe('HandoffService reads', () => {
   });
 
   it('pages with opaque cursors, filters by state and contact, and refuses forged cursors', async () => {
-    const h = harness();
+    // A clock that moves 1 ms per reading gives each handoff its own createdAt, so "newest first"
+    // is the creation order (within one millisecond the order is by id, which is random).
+    let now = Date.now();
+    const h = harness(succeed(), { clock: () => (now += 1) });
     const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push((await h.service.signal(h.tenantId, request({ contactId: String(i % 2) }))).id);
     const seen: string[] = [];
