@@ -43,7 +43,7 @@ export class CallResolver {
       const invite = this.#parse(sipInvite, caller.tenant.contactIdHeader, caller.tenant.id);
       this.#checkOwner(invite.pseudoNumber, caller.tenant.id);
       const call = await this.#handoffs.registerCall(caller.tenant.id, invite);
-      context.log.info({ tenantId: caller.tenant.id, contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
+      context.log.info({ contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
       return call;
     } catch (error) {
       throw toGraphQLError(error);

@@ -98,7 +98,7 @@ export class HandoffResolver {
     const request = parseSignalInput(input, this.#limits);
     const handoff = await translated(this.#handoffs.signal(caller.tenant.id, request));
     context.log.info(
-      { tenantId: caller.tenant.id, contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state, attempts: handoff.attempts },
+      { contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state, attempts: handoff.attempts },
       'signalContact',
     );
     return { handoff };
@@ -109,7 +109,7 @@ export class HandoffResolver {
     const caller = requireCaller(context, 'signal');
     if (!plausibleId(id)) throw toGraphQLError(new HandoffNotFoundError());
     const handoff = await translated(this.#handoffs.retry(caller.tenant.id, id));
-    context.log.info({ tenantId: caller.tenant.id, contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state }, 'retryHandoff');
+    context.log.info({ contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state }, 'retryHandoff');
     return { handoff };
   }
 
