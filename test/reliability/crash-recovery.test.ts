@@ -14,7 +14,7 @@ const CONCURRENCY = 50;
 /** Answers received before the kill. */
 const KILL_AFTER = 350;
 /** Short budget: rows leased to the dead process come free after budget + 10 s (the service's lease). */
-const ENV = { SIGNAL_WAIT_MS: '2000', SIGNAL_BUDGET_MS: '2000', CXONE_ATTEMPT_TIMEOUT_MS: '1000', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
+const ENV = { SIGNAL_WAIT_MS: '2000', SIGNAL_BUDGET_MS: '3000', CXONE_ATTEMPT_TIMEOUT_MS: '2000', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
 
 type Answer = { kind: 'answered'; handoff: HandoffView } | { kind: 'lost'; reason: string };
 

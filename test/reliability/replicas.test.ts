@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/database.js';
 import { configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, pool, secretHits, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
 
-const ENV = { SIGNAL_WAIT_MS: '200', SIGNAL_BUDGET_MS: '2000', CXONE_ATTEMPT_TIMEOUT_MS: '1000', WORKER_INTERVAL_MS: '100', LOG_LEVEL: 'info' };
+// Attempt timeouts generous enough that a busy CI machine causes no retry (and so no duplicate signal).
+const ENV = { SIGNAL_WAIT_MS: '200', SIGNAL_BUDGET_MS: '3000', CXONE_ATTEMPT_TIMEOUT_MS: '2000', WORKER_INTERVAL_MS: '100', LOG_LEVEL: 'info' };
 
 /** Ids of the handoffs a process's retry worker took over, read from its log. */
 function resumedBy(stdout: string): Set<string> {
@@ -70,7 +71,8 @@ describe('two replicas on one PostgreSQL', () => {
   });
 
   it('a replica SIGKILLed while holding PENDING rows: the survivors finish them, each row once', { timeout: 60_000 }, async () => {
-    const [a, b] = await Promise.all([h.spawn(), h.spawn()]);
+    // A's longer budget keeps it retrying (rows PENDING) until the kill even on a busy machine.
+    const [a, b] = await Promise.all([h.spawn({ SIGNAL_BUDGET_MS: '5000' }), h.spawn()]);
     const contacts = await h.createCalls(40);
     // CXone fails while A works the rows: A holds them PENDING, retrying, when it dies.
     await h.addFault({ route: 'signal', kind: 'status', status: 503 });
