@@ -12,7 +12,7 @@ import { type GatewayProcess } from '../helpers/stack.js';
 import { configuredSecrets, gql, type Harness, type HandoffView, secretHits, settle, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
 
 const BUDGET_MS = 1500;
-const ATTEMPT_TIMEOUT_MS = 300;
+const ATTEMPT_TIMEOUT_MS = 500;
 /** No signalContact answer and no outcome may come later than this after the request. */
 const BOUND_MS = BUDGET_MS + ATTEMPT_TIMEOUT_MS;
 const SLOW_MS = 2000;
