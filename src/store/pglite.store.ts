@@ -21,6 +21,8 @@
  * per `EXECUTE`. A statement whose parameters cannot be rendered, or that fails, runs (again)
  * through `query()`, so its caller sees PostgreSQL's error for the statement as written.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreUnavailableError } from '../handoff/errors.js';
 import { type Logger } from '../handoff/logger.js';
@@ -49,7 +51,16 @@ const DEFAULT_SHARED_BUFFERS = '16MB';
 
 /** Opens (creating if needed) the embedded database and applies pending migrations. */
 export async function openPgliteStore(options: PgliteStoreOptions, deps: { readonly log: Logger }): Promise<HandoffStore> {
-  const db = new PGlite(options.dataDir, { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] });
+  const settings = { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] };
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    // initdb runs inside the instance that creates the directory and leaves ≈ 700 MB of WASM memory
+    // resident for the life of that instance; a second instance on the created directory starts at
+    // about half of that (measured: 735 against 344 MB of RSS). Reopening costs ≈ 0.1 s, once.
+    const creator = new PGlite(options.dataDir, settings);
+    await creator.waitReady;
+    await creator.close();
+  }
+  const db = new PGlite(options.dataDir, settings);
   await db.waitReady;
   try {
     const applied = await runMigrations({
