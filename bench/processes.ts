@@ -4,25 +4,14 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { freePort } from '../scripts/temp-postgres.js';
 
 /** `dist/` root of the compiled project (this file is `dist/bench/processes.js`). */
 const DIST = fileURLToPath(new URL('../', import.meta.url));
 
-/** A port the kernel considers free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A server child: its base URL and how to stop it. */
 export interface ServerChild {

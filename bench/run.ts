@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { DEMO } from '../simulator/index.js';
 import { isGraphqlData, type LoadResult, runLoad } from './load.js';
-import { findPostgresBin, startBenchPostgres } from './postgres.js';
+import { findPostgresBin, startTempPostgres } from '../scripts/temp-postgres.js';
 import { forkServer, type GatewayChild, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
 import { formatSummary } from './profile-top.js';
 
@@ -338,7 +338,7 @@ async function postgresRow(bench: Bench, pglite: Row): Promise<void> {
     return;
   }
   log('row 7: signalContact on PostgreSQL (throw-away cluster)');
-  const postgres = await startBenchPostgres(bin);
+  const postgres = await startTempPostgres();
   try {
     const gateway = await spawnGateway(bench.gatewayEnv({ databaseUrl: postgres.url }));
     try {
