@@ -83,13 +83,12 @@ describe('gateway against CXone faults', () => {
     expect(final).toMatchObject({ state: 'FAILED', lastError: { code: 'RETRIES_EXHAUSTED', upstreamStatus: 429 } });
   });
 
-  it('answers slower than CXONE_ATTEMPT_TIMEOUT_MS → CXONE_TIMEOUT while retrying, then FAILED naming the timeout', async () => {
+  it('answers slower than CXONE_ATTEMPT_TIMEOUT_MS → CXONE_TIMEOUT while retrying, then FAILED CXONE_TIMEOUT', async () => {
     await stack.sim.addFault({ route: 'signal', kind: 'delay', delayMs: 2000 });
     const { final, seenWhilePending } = await signalWatchingRetries();
     expect([...seenWhilePending]).toEqual(['CXONE_TIMEOUT']);
-    expect(final.state).toBe('FAILED');
-    // The service may keep CXONE_TIMEOUT as the final code or report RETRIES_EXHAUSTED naming it.
-    expect(`${final.lastError?.code} ${final.lastError?.message}`).toContain('CXONE_TIMEOUT');
+    // A persistently slow CXone is reported as slow, not as "kept failing" (signal-outcome.ts).
+    expect(final).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_TIMEOUT' } });
   });
 
   it('two 503s, then success → SIGNALED after 3 attempts, one signal at CXone', async () => {
