@@ -220,7 +220,7 @@ export class HandoffService implements HandoffOperations {
       sipCallId: invite.callId,
       receivedAt: new Date(this.#clock()),
     });
-    this.#log.info({ tenant: tenantId, contactId: invite.contactId }, 'call registered');
+    this.#log.info({ tenantId, contactId: invite.contactId }, 'call registered');
     return call;
   }
 
@@ -395,7 +395,7 @@ export class HandoffService implements HandoffOperations {
 
   /** Log bindings of a handoff: ids only, never params or context (they may hold personal data). */
   #logFor(record: Pick<Handoff, 'id' | 'tenantId' | 'contactId'>): Logger {
-    return this.#log.child({ handoffId: record.id, tenant: record.tenantId, contactId: record.contactId });
+    return this.#log.child({ handoffId: record.id, tenantId: record.tenantId, contactId: record.contactId });
   }
 }
 

@@ -220,7 +220,7 @@ describe('HandoffService.signal', () => {
     const result = await h.service.signal(h.tenantId, request({ params: ['SECRET-param'], context: { note: 'SECRET-context' } }));
     const text = JSON.stringify(h.log.entries);
     expect(text).not.toContain('SECRET');
-    expect(h.log.entries.find((e) => e.msg === 'handoff accepted')?.obj).toMatchObject({ handoffId: result.id, tenant: h.tenantId, contactId: '5550001' });
+    expect(h.log.entries.find((e) => e.msg === 'handoff accepted')?.obj).toMatchObject({ handoffId: result.id, tenantId: h.tenantId, contactId: '5550001' });
     expect(h.log.entries.find((e) => e.msg === 'handoff failed')?.obj).toMatchObject({ handoffId: result.id, code: 'RETRIES_EXHAUSTED' });
   });
 
