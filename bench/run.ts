@@ -32,6 +32,8 @@ const WARMUP_SECONDS = 1.5;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
 const BURST = 1000;
+/** Length of the signalContact load row 6c samples RSS over. */
+const LOAD_RSS_SECONDS = 5;
 /** Active contacts the signal rows rotate through (CXone accepts several signals per contact). */
 const CONTACTS = 200;
 const KEYS = { signal: 'bench-signal-key', read: 'bench-read-key' } as const;
@@ -281,7 +283,14 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
       met: addedP50 <= 1 && addedP99 <= 5,
     });
     const underLoad = Math.max(loadRss, rssBytes(gateway.child.pid ?? 0)) / MB;
-    rows.push({ id: '6c', name: 'RSS under load (peak over rows 2–3)', value: underLoad, unit: 'MB', target: '≤ 250 MB', met: underLoad <= 250 });
+    rows.push({
+      id: '6d',
+      name: 'RSS under load, first start on a new data dir (includes in-process initdb; peak over rows 2–3)',
+      value: underLoad,
+      unit: 'MB',
+      target: '≤ 250 MB',
+      met: underLoad <= 250,
+    });
     return { signal: signalRow, dataDir };
   } finally {
     await gateway.stop();
@@ -289,7 +298,7 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
 }
 
 async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
-  log('rows 5, 6: cold start on the existing data directory, then a burst on a cold token cache');
+  log('rows 5, 6: cold start on the existing data directory, a burst on a cold token cache, then RSS under load');
   const gateway = await spawnGateway(bench.gatewayEnv({ dataDir }));
   try {
     rows.push({ id: '6a', name: 'cold start to /readyz (existing data dir)', value: gateway.readyMs, unit: 'ms', target: '≤ 1500 ms', met: gateway.readyMs <= 1500 });
@@ -324,6 +333,31 @@ async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
       target: '1',
       met: tokens === 1 && failed === 0,
       note: `all ${BURST} answered in ${ms.toFixed(0)} ms${failed > 0 ? `; ${failed} not SIGNALED` : ', all SIGNALED'}`,
+    });
+
+    // Row 6c: RSS under load as production runs most of the time, on a process that opened an
+    // existing data dir (no initdb in its life). Sampled from the end of the burst, so what the
+    // burst left resident counts too.
+    log(`row 6c: ${LOAD_RSS_SECONDS} s of signalContact on the gateway started on the existing data dir`);
+    const loadRss = sampleRss(gateway.child.pid ?? 0);
+    const load = await runLoad({
+      url: `${gateway.url}/graphql`,
+      headers: { authorization: `Bearer ${KEYS.signal}` },
+      body: signalBodies(bench.contacts),
+      connections: CONNECTIONS,
+      seconds: LOAD_RSS_SECONDS,
+      warmupSeconds: 0,
+      accept: signaled,
+    });
+    const underLoad = Math.max(loadRss.stop(), rssBytes(gateway.child.pid ?? 0)) / MB;
+    rows.push({
+      id: '6c',
+      name: `RSS under load (existing data dir, peak over ${LOAD_RSS_SECONDS} s of signalContact after row 5)`,
+      value: underLoad,
+      unit: 'MB',
+      target: '≤ 250 MB',
+      met: underLoad <= 250 && load.bad === 0,
+      ...(load.bad > 0 ? { note: `${load.bad} of ${load.requests} answers were wrong or missing` } : {}),
     });
   } finally {
     await gateway.stop();
@@ -375,7 +409,7 @@ export function renderTable(table: readonly Row[]): string {
 }
 
 async function writeResults(): Promise<void> {
-  const order = ['1', '1x', '2', '3', '4a', '4b', '4', '5', '6a', '6b', '6c', '7'];
+  const order = ['1', '1x', '2', '3', '4a', '4b', '4', '5', '6a', '6b', '6c', '6d', '7'];
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const info = machine();
   const table = renderTable(rows);
