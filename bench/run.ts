@@ -285,7 +285,7 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
     const underLoad = Math.max(loadRss, rssBytes(gateway.child.pid ?? 0)) / MB;
     rows.push({
       id: '6d',
-      name: 'RSS under load, first start on a new data dir (includes in-process initdb; peak over rows 2–3)',
+      name: 'RSS under load, first start on a new data dir (creates it: initdb in a worker thread; peak over rows 2–3)',
       value: underLoad,
       unit: 'MB',
       target: '≤ 250 MB',

@@ -22,7 +22,10 @@
  * through `query()`, so its caller sees PostgreSQL's error for the statement as written.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreUnavailableError } from '../handoff/errors.js';
 import { type Logger } from '../handoff/logger.js';
@@ -32,7 +35,7 @@ import { type SqlExecutor, SqlHandoffStore } from './sql-handoff-store.js';
 
 /** Options of the embedded store. */
 export interface PgliteStoreOptions {
-  /** Directory of the database files; created (initdb, ≈ 5 s) on first open. */
+  /** Directory of the database files; created (initdb, ≈ 5 s, in a worker thread) on first open. */
   readonly dataDir: string;
   /** Most statements one group commit may hold (default 256). */
   readonly maxBatch?: number;
@@ -52,14 +55,7 @@ const DEFAULT_SHARED_BUFFERS = '16MB';
 /** Opens (creating if needed) the embedded database and applies pending migrations. */
 export async function openPgliteStore(options: PgliteStoreOptions, deps: { readonly log: Logger }): Promise<HandoffStore> {
   const settings = { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] };
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
-    // initdb runs inside the instance that creates the directory and leaves ≈ 700 MB of WASM memory
-    // resident for the life of that instance; a second instance on the created directory starts at
-    // about half of that (measured: 735 against 344 MB of RSS). Reopening costs ≈ 0.1 s, once.
-    const creator = new PGlite(options.dataDir, settings);
-    await creator.waitReady;
-    await creator.close();
-  }
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await createDataDir(options.dataDir, settings.postgresqlconf);
   const db = new PGlite(options.dataDir, settings);
   await db.waitReady;
   try {
@@ -73,6 +69,41 @@ export async function openPgliteStore(options: PgliteStoreOptions, deps: { reado
     throw error;
   }
   return new SqlHandoffStore(new PgliteExecutor(db, options.maxBatch ?? 256, options.groupCommit ?? true));
+}
+
+/**
+ * The worker that creates a data directory. Inline (`eval`), so the same code runs from `dist/` and
+ * from the TypeScript sources under vitest; it imports PGlite from the file URL the main thread
+ * resolved, since an eval'd worker has no module of its own to resolve from.
+ */
+const CREATE_DATA_DIR_WORKER = `
+const { workerData } = require('node:worker_threads');
+import(workerData.pgliteUrl).then(async ({ PGlite }) => {
+  const db = new PGlite(workerData.dataDir, { postgresqlconf: workerData.postgresqlconf });
+  await db.waitReady;
+  await db.close();
+});
+`;
+
+/**
+ * Creates a new data directory (initdb) in a worker thread. initdb touches ≈ 700 MB of PGlite's
+ * WASM memory, which a WASM instance never gives back; run in this thread it stayed resident until a
+ * major GC, if ever (measured: 735 MB of RSS). The worker's isolate, and that memory, are freed when
+ * it exits. The store then opens the directory like any existing one (≈ 0.1 s more, once).
+ */
+async function createDataDir(dataDir: string, postgresqlconf: readonly string[]): Promise<void> {
+  const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const worker = new Worker(CREATE_DATA_DIR_WORKER, { eval: true, workerData: { pgliteUrl, dataDir, postgresqlconf: [...postgresqlconf] } });
+  await new Promise<void>((resolve, reject) => {
+    let failure: unknown;
+    worker.once('error', (error) => {
+      failure = error;
+    });
+    worker.once('exit', (code) => {
+      if (failure === undefined && code === 0) resolve();
+      else reject(failure ?? new Error(`Creating the PGlite data directory ${dataDir} failed (worker exit code ${code}).`));
+    });
+  });
 }
 
 interface QueuedWrite {
