@@ -4,43 +4,9 @@
  * handoffs exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GqlResult, startStack, type Stack, type StackTenant } from '../helpers/stack.js';
+import { type GqlResult, startStack, type Stack } from '../helpers/stack.js';
 import { BY_ID, firstError, LIST, REGISTER, RETRY, signal, STATUS } from './gateway-operations.js';
-
-const ACME: StackTenant = {
-  id: 'acme',
-  clientId: 'acme-client',
-  clientSecret: 'acme-client-secret',
-  accessKeyId: 'acme-key',
-  accessKeySecret: 'acme-key-secret',
-  pseudoNumbers: ['+15550200001'],
-  keys: { signal: 'acme-signal', read: 'acme-read' },
-};
-const GLOBEX: StackTenant = {
-  id: 'globex',
-  clientId: 'globex-client',
-  clientSecret: 'globex-client-secret',
-  accessKeyId: 'globex-key',
-  accessKeySecret: 'globex-key-secret',
-  pseudoNumbers: ['+15550300001'],
-  contactIdHeader: 'X-Globex-Contact',
-  keys: { signal: 'globex-signal', read: 'globex-read' },
-};
-
-const seed = {
-  businessUnits: [
-    { tenantId: 'acme-tenant', businessUnit: '100', pseudoNumbers: [...ACME.pseudoNumbers] },
-    { tenantId: 'globex-tenant', businessUnit: '200', pseudoNumbers: [...GLOBEX.pseudoNumbers], contactIdHeader: 'X-Globex-Contact' },
-  ],
-  apiClients: [
-    { clientId: ACME.clientId, clientSecret: ACME.clientSecret, businessUnit: '100' },
-    { clientId: GLOBEX.clientId, clientSecret: GLOBEX.clientSecret, businessUnit: '200' },
-  ],
-  accessKeys: [
-    { accessKeyId: ACME.accessKeyId, accessKeySecret: ACME.accessKeySecret, businessUnit: '100', permissions: ['signal' as const] },
-    { accessKeyId: GLOBEX.accessKeyId, accessKeySecret: GLOBEX.accessKeySecret, businessUnit: '200', permissions: ['signal' as const] },
-  ],
-};
+import { ACME, GLOBEX, TWO_TENANT_SEED as seed } from '../helpers/two-tenants.js';
 
 interface Page {
   edges: { node: { id: string } }[];

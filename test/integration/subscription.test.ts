@@ -8,40 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack, type StackTenant } from '../helpers/stack.js';
 import { type ChangedHandoff, subscribe, type Subscriber, waitForSubscriptions } from '../helpers/subscriptions.js';
 import { SIGNAL } from './gateway-operations.js';
-
-const ACME: StackTenant = {
-  id: 'acme',
-  clientId: 'acme-client',
-  clientSecret: 'acme-client-secret',
-  accessKeyId: 'acme-key',
-  accessKeySecret: 'acme-key-secret',
-  pseudoNumbers: ['+15550200001'],
-  keys: { signal: 'acme-signal', read: 'acme-read' },
-};
-const GLOBEX: StackTenant = {
-  id: 'globex',
-  clientId: 'globex-client',
-  clientSecret: 'globex-client-secret',
-  accessKeyId: 'globex-key',
-  accessKeySecret: 'globex-key-secret',
-  pseudoNumbers: ['+15550300001'],
-  keys: { signal: 'globex-signal', read: 'globex-read' },
-};
-
-const seed = {
-  businessUnits: [
-    { tenantId: 'acme-tenant', businessUnit: '100', pseudoNumbers: [...ACME.pseudoNumbers] },
-    { tenantId: 'globex-tenant', businessUnit: '200', pseudoNumbers: [...GLOBEX.pseudoNumbers] },
-  ],
-  apiClients: [
-    { clientId: ACME.clientId, clientSecret: ACME.clientSecret, businessUnit: '100' },
-    { clientId: GLOBEX.clientId, clientSecret: GLOBEX.clientSecret, businessUnit: '200' },
-  ],
-  accessKeys: [
-    { accessKeyId: ACME.accessKeyId, accessKeySecret: ACME.accessKeySecret, businessUnit: '100', permissions: ['signal' as const] },
-    { accessKeyId: GLOBEX.accessKeyId, accessKeySecret: GLOBEX.accessKeySecret, businessUnit: '200', permissions: ['signal' as const] },
-  ],
-};
+import { ACME, GLOBEX, TWO_TENANT_SEED as seed } from '../helpers/two-tenants.js';
 
 type Changed = { handoffChanged: ChangedHandoff };
 
