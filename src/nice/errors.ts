@@ -144,6 +144,14 @@ export interface UpstreamFailure {
   readonly upstreamError?: string | undefined;
 }
 
+/** What every error built from an upstream answer carries about that answer. */
+const fromUpstream = (failure: UpstreamFailure) => ({
+  kind: failure.kind,
+  upstreamStatus: failure.status,
+  correlationId: failure.correlationId,
+  upstreamError: failure.upstreamError,
+});
+
 const withDetail = (message: string, detail: string | undefined): string =>
   detail === undefined || detail === '' ? message : `${message} Upstream said: "${detail}".`;
 
@@ -154,7 +162,7 @@ const withDetail = (message: string, detail: string | undefined): string =>
  */
 export function signalFailure(contactId: string, failure: UpstreamFailure): NiceError {
   const { status } = failure;
-  const base = { kind: failure.kind, upstreamStatus: status, correlationId: failure.correlationId, upstreamError: failure.upstreamError };
+  const base = fromUpstream(failure);
   if (status === 404) {
     return new NiceError({
       ...base,
@@ -195,10 +203,7 @@ export function tokenFailure(failure: UpstreamFailure): NiceError {
   if (status === 429) return throttled(failure);
   if (status >= 400 && status < 500) {
     return new NiceError({
-      kind: 'token',
-      upstreamStatus: status,
-      correlationId: failure.correlationId,
-      upstreamError: failure.upstreamError,
+      ...fromUpstream(failure),
       code: NiceErrorCode.AuthFailed,
       retryable: false,
       message: withDetail(
@@ -231,11 +236,8 @@ export function malformedAnswer(kind: NiceExchangeKind, status: number, what: st
 function throttled(failure: UpstreamFailure): NiceError {
   const wait = failure.retryAfterMs === undefined ? '' : ` and asked to wait ${failure.retryAfterMs} ms`;
   return new NiceError({
-    kind: failure.kind,
-    upstreamStatus: failure.status,
-    correlationId: failure.correlationId,
+    ...fromUpstream(failure),
     retryAfterMs: failure.retryAfterMs,
-    upstreamError: failure.upstreamError,
     code: NiceErrorCode.Throttled,
     retryable: true,
     message: `CXone throttled the ${failure.kind} request (HTTP 429)${wait}.`,
@@ -244,11 +246,8 @@ function throttled(failure: UpstreamFailure): NiceError {
 
 function unavailable(failure: UpstreamFailure, message: string): NiceError {
   return new NiceError({
-    kind: failure.kind,
-    upstreamStatus: failure.status,
-    correlationId: failure.correlationId,
+    ...fromUpstream(failure),
     retryAfterMs: failure.retryAfterMs,
-    upstreamError: failure.upstreamError,
     code: NiceErrorCode.Unavailable,
     retryable: true,
     message: withDetail(message, failure.upstreamError),
