@@ -7,19 +7,19 @@ import { type Logger as PinoLogger } from 'pino';
 import { type Dispatcher } from 'undici';
 import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
-import { HandoffFeed } from './graphql/handoff-feed.js';
-import { InProcessPubSub } from './graphql/pub-sub.js';
-import { type HandoffEvents, HandoffService } from './handoff/handoff.service.js';
+import { handoffMetricsEvents, niceMetricsHooks } from './composition/metrics-policy.js';
+import { startSubscriptionFeed } from './composition/subscription-feed.js';
+import { CallService } from './handoff/call.service.js';
+import { HandoffService } from './handoff/handoff.service.js';
 import { parseInvite } from './handoff/sip-invite.js';
 import { type ExplorerTab } from './http/explorer.js';
-import { createLogger } from './http/logger.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
+import { createLogger } from './shared/logger.js';
 import { createNiceClient } from './nice/nice.client.js';
 import { type NiceClient } from './nice/types.js';
 import { createStore } from './store/create-store.js';
-import { type HandoffStore } from './store/handoff-store.js';
-import { listenForHandoffChanges } from './store/handoff-notifications.js';
+import { type HandoffEvents, type HandoffStore } from './handoff/ports.js';
 
 /** Parts a caller may supply instead of the ones `startGateway` would build (tests, dev launcher). */
 export interface GatewayDeps {
@@ -73,28 +73,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         dispatcher: deps.dispatcher,
         attemptTimeoutMs: config.signal.attemptTimeoutMs,
         log: log.child({ component: 'cxone' }),
-        hooks: metrics.niceHooks,
+        hooks: niceMetricsHooks(metrics),
       });
     opened.push(() => nice.close());
 
-    // Subscriptions: one pubsub per gateway. With the embedded store this process makes every
-    // change, so the service's events feed it; with PostgreSQL the store NOTIFYs each committed
-    // change, and only the LISTEN connection feeds it, so a change made by this replica or another
-    // is delivered exactly once either way.
-    const pubSub = new InProcessPubSub();
-    opened.push(async () => pubSub.close());
-    const feed = new HandoffFeed({ pubSub, handoffs: store, log: log.child({ component: 'subscriptions' }) });
-    const localFeed = config.store.kind === 'pglite';
-    if (config.store.kind === 'postgres') {
-      const listener = await listenForHandoffChanges(
-        { url: config.store.url, interested: (tenantId) => feed.hasSubscribers(tenantId), onChange: (change) => feed.accept(change) },
-        { log: log.child({ component: 'store' }) },
-      );
-      opened.push(async () => {
-        await listener.close();
-        await feed.settled();
-      });
-    }
+    const feed = await startSubscriptionFeed(config.store, { handoffs: store, log });
+    opened.push(() => feed.close());
+    const counted = handoffMetricsEvents(metrics);
 
     const service = new HandoffService({
       store,
@@ -104,16 +89,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
       events: {
         handoffChanged(handoff) {
-          // Entries into a state: acceptance (PENDING, nothing tried yet) and each outcome. Retry
-          // progress (PENDING with a lastError) and a retryHandoff reopening are not counted.
-          if (handoff.state !== 'PENDING' || (handoff.attempts === 0 && handoff.lastError === null)) {
-            metrics.handoffTransitions.inc({ state: handoff.state });
-          }
-          if (localFeed) feed.publish(handoff);
+          counted.handoffChanged(handoff);
+          feed.handoffChanged(handoff);
           deps.events?.handoffChanged?.(handoff);
         },
         workerPass(claimed) {
-          metrics.workerBacklog.set(claimed);
+          counted.workerPass(claimed);
           deps.events?.workerPass?.(claimed);
         },
       },
@@ -130,11 +111,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       config,
       tenants,
       handoffs: service,
+      calls: new CallService({ store, log }),
       store,
       parseInvite: (text, options) => parseInvite(text, { ...options, maxBytes: config.limits.maxSipInviteBytes }),
       log,
       metrics,
-      pubSub,
+      pubSub: feed.pubSub,
       ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
     });
     opened.push(() => http.close());

@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import { type Tenant } from './tenant.js';
-import { formatPath, parseTenantsFile, type SecretSources } from './tenants-file.js';
+import { formatPath } from '../shared/format-path.js';
+import { LOG_LEVELS, type LogLevel } from '../shared/logger.js';
+import { parseTenantsFile, type SecretSources } from './tenants-file.js';
 
 /** Where handoffs are kept: embedded PGlite in a directory, or a shared PostgreSQL. */
 export type StoreConfig = { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatewayConfig {
   readonly production: boolean;
@@ -86,7 +87,7 @@ const envSchema = z.object({
   TENANTS_FILE: z.string({ error: 'is required: the path of the tenants file (JSON)' }).min(1, 'must not be empty'),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
   INTROSPECTION: flag,

@@ -1,7 +1,23 @@
-import { type CxoneTenantSettings } from '../nice/types.js';
+import { type KeyScope } from '../shared/vocabulary.js';
 
-/** What an API key may do: `signal` (voice-agent runtime) or `read` (Handoff API key, screen-pop). */
-export type KeyScope = 'signal' | 'read';
+/** The four credentials CXone's password grant needs (DESIGN §6). Never logged, never serialized. */
+export interface CxoneCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+}
+
+/** Per-tenant CXone settings, already resolved from config (secrets dereferenced). */
+export interface CxoneTenantSettings {
+  /** OIDC issuer, e.g. `https://cxone.niceincontact.com` (or the simulator's URL). */
+  readonly issuer: string;
+  /** Signal API version segment, e.g. `v30.0`. */
+  readonly apiVersion: string;
+  readonly credentials: CxoneCredentials;
+  /** When set, skips tenant discovery (`/.well-known/cxone-configuration`). */
+  readonly apiEndpoint?: string | undefined;
+}
 
 /** One API key of a tenant, known only by the SHA-256 of its value (hex, lower case). */
 export interface TenantKey {

@@ -4,6 +4,8 @@
  * file, so a config error can be printed and logged as it is.
  */
 import { z } from 'zod';
+import { formatPath } from '../shared/format-path.js';
+import { KEY_SCOPES } from '../shared/vocabulary.js';
 import { type Tenant } from './tenant.js';
 
 /** Where the parser may look for secret references; passed in so tests need no real environment. */
@@ -81,7 +83,7 @@ function tenantSchema(sources: SecretSources) {
         z.object({
           name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
           sha256: z.string().regex(SHA256_HEX, 'must be the SHA-256 of the key: 64 hex characters'),
-          scope: z.enum(['signal', 'read']),
+          scope: z.enum(KEY_SCOPES),
         }),
       )
       .min(1, 'a tenant needs at least one key'),
@@ -131,15 +133,6 @@ function tenantsFileSchema(sources: SecretSources) {
     });
 }
 
-/** `a.b[0].c` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
 
 /**
  * Parses the text of a tenants file. Returns the tenants, or the list of problems, each prefixed

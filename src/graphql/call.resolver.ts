@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { type TenantRegistry } from '../config/tenant-registry.js';
 import { SipParseError } from '../handoff/errors.js';
-import { type Call as CallRecord, type HandoffOperations, type ParsedInvite } from '../handoff/handoff.js';
+import { type Call as CallRecord, type CallOperations, type ParsedInvite } from '../handoff/model.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
 import { ForbiddenError, toGraphQLError } from './errors.js';
@@ -18,18 +18,18 @@ export type InviteParser = (text: string, options: { readonly contactIdHeader: s
 
 @Resolver(() => Call)
 export class CallResolver {
-  readonly #handoffs: HandoffOperations;
+  readonly #calls: CallOperations;
   readonly #tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
   readonly #parseInvite: InviteParser;
   readonly #limits: InputLimits;
 
   constructor(deps: {
-    readonly handoffs: HandoffOperations;
+    readonly calls: CallOperations;
     readonly tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
     readonly parseInvite: InviteParser;
     readonly limits: InputLimits;
   }) {
-    this.#handoffs = deps.handoffs;
+    this.#calls = deps.calls;
     this.#tenants = deps.tenants;
     this.#parseInvite = deps.parseInvite;
     this.#limits = deps.limits;
@@ -42,7 +42,7 @@ export class CallResolver {
     try {
       const invite = this.#parse(sipInvite, caller.tenant.contactIdHeader, caller.tenant.id);
       this.#checkOwner(invite.pseudoNumber, caller.tenant.id);
-      const call = await this.#handoffs.registerCall(caller.tenant.id, invite);
+      const call = await this.#calls.registerCall(caller.tenant.id, invite);
       context.log.info({ contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
       return call;
     } catch (error) {

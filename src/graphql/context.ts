@@ -2,8 +2,9 @@
  * What every resolver receives: who is calling (resolved from the API key by the HTTP layer) and a
  * logger bound to the request.
  */
-import { type KeyScope, type Tenant } from '../config/tenant.js';
-import { type Logger } from '../handoff/logger.js';
+import { type Tenant } from '../config/tenant.js';
+import { type Logger } from '../shared/logger.js';
+import { type KeyScope } from '../shared/vocabulary.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 
 /** The caller, once its key is known. */

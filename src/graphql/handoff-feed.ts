@@ -10,9 +10,9 @@
  *   mutable fields → `accept` completes them with the handoff's immutable fields (loaded once per
  *   handoff, tenant scoped) and publishes them in the order they arrived.
  */
-import { type Handoff, type HandoffOperations } from '../handoff/handoff.js';
-import { type Logger } from '../handoff/logger.js';
-import { type HandoffChange } from '../store/handoff-notifications.js';
+import { type Handoff, type HandoffOperations } from '../handoff/model.js';
+import { type Logger } from '../shared/logger.js';
+import { type HandoffChange } from '../handoff/ports.js';
 import { type InProcessPubSub } from './pub-sub.js';
 
 /** Routing key of the `handoffChanged` subscription; the topic id is the tenant id. */

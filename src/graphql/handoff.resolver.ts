@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData, type SubscriptionHandlerData } from 'type-graphql';
 import { HandoffNotFoundError } from '../handoff/errors.js';
-import { type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/handoff.js';
+import { type CallOperations, type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/model.js';
+import { DEFAULT_PAGE_SIZE, type HandoffState as HandoffStateName, isUuid } from '../shared/vocabulary.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
 import { toGraphQLError } from './errors.js';
@@ -44,20 +45,15 @@ async function translated<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Handoff ids are UUIDs; anything else cannot exist, and must not reach SQL as a uuid cast error. */
-function plausibleId(id: string): boolean {
-  return UUID.test(id);
-}
-
 @Resolver(() => Handoff)
 export class HandoffResolver {
   readonly #handoffs: HandoffOperations;
+  readonly #calls: CallOperations;
   readonly #limits: InputLimits;
 
-  constructor(deps: { readonly handoffs: HandoffOperations; readonly limits: InputLimits }) {
+  constructor(deps: { readonly handoffs: HandoffOperations; readonly calls: CallOperations; readonly limits: InputLimits }) {
     this.#handoffs = deps.handoffs;
+    this.#calls = deps.calls;
     this.#limits = deps.limits;
   }
 
@@ -71,20 +67,20 @@ export class HandoffResolver {
   @Query(() => Handoff, { nullable: true, description: "A handoff of the caller's tenant by id, or null." })
   async handoff(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<HandoffRecord | null> {
     const caller = requireCaller(context, 'read');
-    if (!plausibleId(id)) return null;
+    if (!isUuid(id)) return null;
     return await translated(this.#handoffs.get(caller.tenant.id, id));
   }
 
   @Query(() => HandoffConnection, { description: "The caller's tenant's handoffs, a page at a time (first: 1..100)." })
   async handoffs(
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('state', () => HandoffState, { nullable: true }) state: HandoffState | null,
+    @Arg('state', () => HandoffState, { nullable: true }) state: HandoffStateName | null,
     @Arg('contactId', () => String, { nullable: true }) contactId: string | null,
     @Ctx() context: GatewayContext,
   ): Promise<HandoffConnection> {
     const caller = requireCaller(context, 'read');
-    const query = parseHandoffsArgs({ first: first ?? 20, after, state, contactId });
+    const query = parseHandoffsArgs({ first: first ?? DEFAULT_PAGE_SIZE, after, state, contactId });
     const page = await translated(this.#handoffs.list(caller.tenant.id, query));
     const edges = page.items.map((node, i) => ({ cursor: page.cursors[i] ?? '', node }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null } };
@@ -107,7 +103,7 @@ export class HandoffResolver {
   @Mutation(() => SignalContactPayload, { description: 'Re-runs a FAILED handoff whose cause is retryable.' })
   async retryHandoff(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<SignalContactPayload> {
     const caller = requireCaller(context, 'signal');
-    if (!plausibleId(id)) throw toGraphQLError(new HandoffNotFoundError());
+    if (!isUuid(id)) throw toGraphQLError(new HandoffNotFoundError());
     const handoff = await translated(this.#handoffs.retry(caller.tenant.id, id));
     context.log.info({ contactId: handoff.contactId, handoffId: handoff.id, state: handoff.state }, 'retryHandoff');
     return { handoff };
@@ -129,6 +125,6 @@ export class HandoffResolver {
 
   @FieldResolver(() => Call, { nullable: true, description: 'What registerCall recorded for this contact, if anything.' })
   async call(@Root() handoff: HandoffRecord): Promise<Call | null> {
-    return await translated(this.#handoffs.getCall(handoff.tenantId, handoff.contactId));
+    return await translated(this.#calls.getCall(handoff.tenantId, handoff.contactId));
   }
 }

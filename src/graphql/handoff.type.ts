@@ -2,22 +2,22 @@
 import 'reflect-metadata';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { HANDOFF_STATES, type HandoffState as HandoffStateName } from '../shared/vocabulary.js';
 import { HandoffError } from './handoff-error.type.js';
 
-/** The lifecycle of a handoff (DESIGN §7). */
-export enum HandoffState {
-  PENDING = 'PENDING',
-  SIGNALED = 'SIGNALED',
-  FAILED = 'FAILED',
-}
+/** The lifecycle of a handoff (docs/architecture.md), as the enum object type-graphql registers. */
+export const HandoffState = Object.freeze(Object.fromEntries(HANDOFF_STATES.map((s) => [s, s]))) as { readonly [S in HandoffStateName]: S };
+
+/** One description per state; a state added to the vocabulary without one fails to compile. */
+const STATE_DESCRIPTIONS: Readonly<Record<HandoffStateName, string>> = {
+  PENDING: 'Stored; CXone not (yet) signaled. The retry worker keeps trying within the budget.',
+  SIGNALED: 'CXone accepted the signal.',
+  FAILED: 'Final failure or budget spent; lastError says why.',
+};
 
 registerEnumType(HandoffState, {
   name: 'HandoffState',
-  valuesConfig: {
-    PENDING: { description: 'Stored; CXone not (yet) signaled. The retry worker keeps trying within the budget.' },
-    SIGNALED: { description: 'CXone accepted the signal.' },
-    FAILED: { description: 'Final failure or budget spent; lastError says why.' },
-  },
+  valuesConfig: Object.fromEntries(HANDOFF_STATES.map((s) => [s, { description: STATE_DESCRIPTIONS[s] }])),
 });
 
 // simpleResolvers: plain properties get graphql's default resolver, not a type-graphql wrapper per
@@ -31,7 +31,7 @@ export class Handoff {
   readonly contactId!: string;
 
   @Field(() => HandoffState)
-  readonly state!: `${HandoffState}`;
+  readonly state!: HandoffStateName;
 
   @Field(() => [String], { description: 'p1..p9 in order, as sent to CXone.' })
   readonly params!: readonly string[];

@@ -3,7 +3,7 @@
  * dependencies, so it is built with stand-ins that refuse to be called.
  */
 import { type GraphQLSchema } from 'graphql';
-import { type HandoffOperations } from '../handoff/handoff.js';
+import { type CallOperations, type HandoffOperations } from '../handoff/model.js';
 import { buildGatewaySchema, printGatewaySchema } from './schema.js';
 
 function refuse(): never {
@@ -16,13 +16,13 @@ const unused: HandoffOperations = {
   get: refuse,
   list: refuse,
   retry: refuse,
-  registerCall: refuse,
-  getCall: refuse,
 };
+const unusedCalls: CallOperations = { registerCall: refuse, getCall: refuse };
 
 export async function buildSchemaOnly(): Promise<GraphQLSchema> {
   return await buildGatewaySchema({
     handoffs: unused,
+    calls: unusedCalls,
     tenants: { ownerOfNumber: () => undefined, tenants: [] },
     parseInvite: refuse,
     limits: { maxParamLength: 1, maxContextBytes: 1, maxSipInviteBytes: 1 },

@@ -7,7 +7,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { type TenantRegistry } from '../config/tenant-registry.js';
-import { type HandoffOperations } from '../handoff/handoff.js';
+import { type CallOperations, type HandoffOperations } from '../handoff/model.js';
 import { CallResolver, type InviteParser } from './call.resolver.js';
 import { HandoffResolver } from './handoff.resolver.js';
 import { InProcessPubSub } from './pub-sub.js';
@@ -15,6 +15,7 @@ import { type InputLimits } from './validation.js';
 
 export interface SchemaDeps {
   readonly handoffs: HandoffOperations;
+  readonly calls: CallOperations;
   readonly tenants: Pick<TenantRegistry, 'ownerOfNumber' | 'tenants'>;
   readonly parseInvite: InviteParser;
   readonly limits: InputLimits;

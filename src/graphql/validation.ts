@@ -3,8 +3,9 @@
  * errors echo the whole input). A failure is a BAD_USER_INPUT naming the field, never quoting it.
  */
 import { z } from 'zod';
-import { formatPath } from '../config/tenants-file.js';
-import { type HandoffQuery, type HandoffState, type SignalRequest } from '../handoff/handoff.js';
+import { type HandoffQuery, type SignalRequest } from '../handoff/model.js';
+import { formatPath } from '../shared/format-path.js';
+import { CONTACT_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../shared/vocabulary.js';
 import { BadUserInputError } from './errors.js';
 
 /** Limits from config that input validation applies. */
@@ -15,9 +16,6 @@ export interface InputLimits {
 }
 
 export const MAX_PARAMS = 9;
-export const MAX_PAGE_SIZE = 100;
-/** CXone contact ids are numbers; 20 digits covers a 64-bit id. */
-const CONTACT_ID = /^\d{1,20}$/;
 /**
  * Control characters (C0, DEL, C1) are refused in params: they travel in a URL query to CXone and
  * then into a Studio script variable, where a newline or NUL is never intended.
@@ -25,7 +23,7 @@ const CONTACT_ID = /^\d{1,20}$/;
 const CONTROL = /\p{Cc}/u;
 const PRINTABLE_ASCII = /^[\x20-\x7E]+$/;
 
-const contactId = z.string().regex(CONTACT_ID, 'must be 1..20 digits (a CXone contact id)');
+const contactId = z.string().regex(CONTACT_ID_PATTERN, 'must be 1..20 digits (a CXone contact id)');
 
 /**
  * Building a zod schema (and zod 4's first parse, which compiles it) costs far more than a parse,
@@ -97,7 +95,7 @@ export function parseContactId(value: unknown, field = 'contactId'): string {
 const handoffsArgs = z.object({
   first: z.number().int().min(1, `must be 1..${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be 1..${MAX_PAGE_SIZE}`),
   after: z.string().min(1, 'must be a cursor from pageInfo.endCursor').max(512, 'must be a cursor from pageInfo.endCursor').nullish(),
-  state: z.enum(['PENDING', 'SIGNALED', 'FAILED']).nullish(),
+  state: z.enum(HANDOFF_STATES).nullish(),
   contactId: contactId.nullish(),
 });
 

@@ -1,7 +1,6 @@
 import { InvalidCursorError } from './errors.js';
-import { type HandoffKey } from '../store/handoff-store.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../shared/vocabulary.js';
+import { type HandoffKey } from './ports.js';
 
 /** Opaque page cursor: base64url of `v1:<created_at epoch ms>:<id>`. */
 export function encodeCursor(key: HandoffKey): string {
@@ -12,6 +11,6 @@ export function encodeCursor(key: HandoffKey): string {
 export function decodeCursor(cursor: string): HandoffKey {
   if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError();
   const match = /^v1:(\d{1,15}):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null || !UUID.test(match[2] ?? '')) throw new InvalidCursorError();
+  if (match === null || !isUuid(match[2] ?? '')) throw new InvalidCursorError();
   return { createdAt: new Date(Number(match[1])), id: (match[2] ?? '').toLowerCase() };
 }

@@ -3,7 +3,10 @@
  * `lastError`. Errors are read structurally (`code`, `retryable`, `upstreamStatus`, `attempts`,
  * `message`), so the domain depends on the shape `src/nice/errors.ts` promises, not on its class.
  */
-import { type HandoffError, type HandoffErrorCode } from './handoff.js';
+import { UnreachableCaseError } from '../shared/unreachable.js';
+import { CXONE_ERROR_CODES, type HandoffErrorCode, isOneOf, RETRYABLE_HANDOFF_ERROR_CODES } from '../shared/vocabulary.js';
+import { NotRetryableError } from './errors.js';
+import { type Handoff, type HandoffError } from './model.js';
 
 /** The end of one attempt (one `nice.signal` call with its own retries). */
 export type AttemptOutcome =
@@ -14,17 +17,6 @@ export type AttemptOutcome =
   /** Aborted by `stop()`: the row stays PENDING, released for the next worker. */
   | { readonly kind: 'abandoned' };
 
-/** Codes after which `retryHandoff` may try again: the cause was transient. */
-export const RETRYABLE_CODES: readonly HandoffErrorCode[] = ['RETRIES_EXHAUSTED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'CXONE_THROTTLED'];
-
-const NICE_CODES: ReadonlySet<string> = new Set<HandoffErrorCode>([
-  'CXONE_CONTACT_NOT_FOUND',
-  'CXONE_BAD_REQUEST',
-  'CXONE_AUTH_FAILED',
-  'CXONE_UNAVAILABLE',
-  'CXONE_THROTTLED',
-  'CXONE_TIMEOUT',
-]);
 
 /** What the handoff layer reads of a CXone client error. */
 export interface NiceFailure {
@@ -44,14 +36,14 @@ export interface NiceFailure {
 export function readNiceFailure(error: unknown): NiceFailure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   const code = e['code'];
-  if (typeof code !== 'string' || !NICE_CODES.has(code)) {
+  if (!isOneOf(CXONE_ERROR_CODES, code)) {
     return { code: 'CXONE_UNAVAILABLE', retryable: false, upstreamStatus: null, attempts: null, message: 'Signalling CXone failed unexpectedly.' };
   }
   const status = e['upstreamStatus'];
   const attempts = e['attempts'];
   const message = e['message'];
   return {
-    code: code as HandoffErrorCode,
+    code,
     retryable: e['retryable'] === true,
     upstreamStatus: typeof status === 'number' && Number.isInteger(status) ? status : null,
     attempts: typeof attempts === 'number' && Number.isInteger(attempts) && attempts >= 0 ? attempts : null,
@@ -81,4 +73,30 @@ export function failureError(failure: NiceFailure, at: Date): HandoffError {
     upstreamStatus: failure.upstreamStatus,
     at,
   };
+}
+
+/** Throws `NotRetryableError` telling the user why, unless the handoff is FAILED with a transient cause. */
+export function assertRetryable(h: Pick<Handoff, 'state' | 'lastError'>): void {
+  switch (h.state) {
+    case 'PENDING':
+      throw new NotRetryableError('This handoff is still PENDING: the gateway is signalling CXone; wait for the outcome.');
+    case 'SIGNALED':
+      throw new NotRetryableError('This handoff was already SIGNALED; CXone has it.');
+    case 'FAILED':
+      break;
+    default:
+      throw new UnreachableCaseError(h.state);
+  }
+  const code = h.lastError?.code;
+  if (isOneOf(RETRYABLE_HANDOFF_ERROR_CODES, code)) return;
+  switch (code) {
+    case 'CXONE_CONTACT_NOT_FOUND':
+      throw new NotRetryableError('CXone no longer knows this contact (the call ended or the id is wrong); retrying cannot succeed.');
+    case 'CXONE_BAD_REQUEST':
+      throw new NotRetryableError('CXone rejected the contact id or params; correct them and signal again as a new handoff.');
+    case 'CXONE_AUTH_FAILED':
+      throw new NotRetryableError("CXone refused the tenant's credentials or permissions; fix the tenant's CXone settings, then signal again.");
+    default:
+      throw new NotRetryableError('This handoff failed for a reason a retry cannot fix.');
+  }
 }

@@ -10,7 +10,7 @@
  * number that is not E.164. Messages never echo the input.
  */
 import { SipParseError } from './errors.js';
-import { type ParsedInvite } from './handoff.js';
+import { type ParsedInvite } from './model.js';
 
 /** Options of `parseInvite`. */
 export interface ParseInviteOptions {

@@ -1,9 +1,9 @@
 /**
  * Prometheus metrics (prom-client) on a registry of the gateway's own, so two gateways in one
- * process (tests) never share counters.
+ * process (tests) never share counters. What feeds them (the CXone client's hooks, handoff events)
+ * is wired in `src/composition/metrics-policy.ts`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { type NiceHooks } from '../nice/types.js';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -18,8 +18,6 @@ export interface GatewayMetrics {
   readonly tokenFetches: Counter;
   /** PENDING handoffs the retry worker saw due on its last pass. */
   readonly workerBacklog: Gauge;
-  /** Hooks for the CXone client that feed the CXone metrics. */
-  readonly niceHooks: NiceHooks;
 }
 
 /** Creates the registry and every metric; `defaults` adds Node's process metrics (RSS, event loop lag). */
@@ -63,12 +61,5 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     help: 'PENDING handoffs due for the retry worker on its last pass.',
     registers: [registry],
   });
-  const niceHooks: NiceHooks = {
-    onUpstream({ kind, outcome, ms }) {
-      cxoneRequests.inc({ kind, status: String(outcome) });
-      cxoneLatency.observe({ kind }, ms / 1000);
-      if (kind === 'token') tokenFetches.inc();
-    },
-  };
-  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog, niceHooks };
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog };
 }

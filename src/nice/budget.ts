@@ -4,7 +4,7 @@
  * own budget.
  */
 import { abortedFailure, timeoutFailure, type NiceExchangeKind } from './errors.js';
-import { type Clock } from './http.js';
+import { type Clock } from './cxone-http.js';
 
 /** Absolute deadline (epoch ms) and abort signal of one caller. */
 export interface Budget {

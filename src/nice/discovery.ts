@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { type Budget, exchangeTimeout, within } from './budget.js';
 import { discoveryFailure, malformedAnswer, type NiceError } from './errors.js';
-import { type Clock, errorSnippet, parseRetryAfter, type UpstreamHttp, type UpstreamResponse } from './http.js';
+import { type Clock, errorSnippet, parseRetryAfter, type UpstreamHttp, type UpstreamResponse } from './cxone-http.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 

@@ -12,8 +12,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { type Budget, exchangeTimeout } from './budget.js';
 import { Discovery } from './discovery.js';
 import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
-import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './http.js';
-import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry.js';
+import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './cxone-http.js';
+import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry-policy.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
 import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
 

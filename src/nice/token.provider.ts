@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { type Budget, within } from './budget.js';
 import { type Discovery } from './discovery.js';
 import { isNiceError, malformedAnswer, tokenFailure, type NiceError } from './errors.js';
-import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, type UpstreamHttp } from './http.js';
+import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, type UpstreamHttp } from './cxone-http.js';
 import { tenantIdFromIdToken } from './jwt.js';
 import { type NiceTenant } from './types.js';
 

@@ -2,25 +2,8 @@
  * The contract between the gateway and its CXone client. `nice/` knows nothing of GraphQL or of the
  * store: it takes a tenant's CXone settings and talks HTTP to CXone (or the simulator).
  */
-
-/** The four credentials CXone's password grant needs (DESIGN §6). Never logged, never serialized. */
-export interface CxoneCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-}
-
-/** Per-tenant CXone settings, already resolved from config (secrets dereferenced). */
-export interface CxoneTenantSettings {
-  /** OIDC issuer, e.g. `https://cxone.niceincontact.com` (or the simulator's URL). */
-  readonly issuer: string;
-  /** Signal API version segment, e.g. `v30.0`. */
-  readonly apiVersion: string;
-  readonly credentials: CxoneCredentials;
-  /** When set, skips tenant discovery (`/.well-known/cxone-configuration`). */
-  readonly apiEndpoint?: string | undefined;
-}
+import { type CxoneTenantSettings } from '../config/tenant.js';
+import { type CxoneErrorCode } from '../shared/vocabulary.js';
 
 /** What the client needs to know about a tenant: a stable key for caches and its CXone settings. */
 export interface NiceTenant {
@@ -28,7 +11,7 @@ export interface NiceTenant {
   readonly cxone: CxoneTenantSettings;
 }
 
-/** Codes of CXone failures, as they appear in a handoff's `lastError.code` (DESIGN §9). */
+/** Codes of CXone failures, by name (the list itself is `CXONE_ERROR_CODES` in the shared vocabulary). */
 export const NiceErrorCode = {
   ContactNotFound: 'CXONE_CONTACT_NOT_FOUND',
   BadRequest: 'CXONE_BAD_REQUEST',
@@ -36,8 +19,8 @@ export const NiceErrorCode = {
   Unavailable: 'CXONE_UNAVAILABLE',
   Throttled: 'CXONE_THROTTLED',
   Timeout: 'CXONE_TIMEOUT',
-} as const;
-export type NiceErrorCode = (typeof NiceErrorCode)[keyof typeof NiceErrorCode];
+} as const satisfies Record<string, CxoneErrorCode>;
+export type NiceErrorCode = CxoneErrorCode;
 
 /** Options of one `signal` call. */
 export interface SignalOptions {

@@ -1,5 +1,5 @@
-import { type Logger } from '../handoff/logger.js';
-import { type HandoffStore } from './handoff-store.js';
+import { type Logger } from '../shared/logger.js';
+import { type HandoffStore } from '../handoff/ports.js';
 import { openPgliteStore } from './pglite.store.js';
 import { openPostgresStore } from './postgres.store.js';
 

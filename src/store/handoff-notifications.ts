@@ -21,8 +21,9 @@
  */
 import pg from 'pg';
 import { z } from 'zod';
-import { type Handoff, type HandoffErrorCode } from '../handoff/handoff.js';
-import { type Logger } from '../handoff/logger.js';
+import { type HandoffChange } from '../handoff/ports.js';
+import { HANDOFF_ERROR_CODES, HANDOFF_STATES } from '../shared/vocabulary.js';
+import { type Logger } from '../shared/logger.js';
 
 /** The channel every replica LISTENs on. */
 export const HANDOFF_CHANGED_CHANNEL = 'handoff_changed';
@@ -51,8 +52,6 @@ export function withChangeNotification(statement: string): string {
   FROM changed`;
 }
 
-/** What a notification says of a handoff: its keys and the fields a change can touch. */
-export type HandoffChange = Pick<Handoff, 'id' | 'tenantId' | 'contactId' | 'state' | 'attempts' | 'lastError' | 'updatedAt' | 'signaledAt'>;
 
 const timestamp = z.string().transform((text, ctx) => {
   const date = new Date(text);
@@ -67,12 +66,11 @@ const payloadSchema = z.object({
   tenantId: z.string().min(1),
   id: z.string().min(1),
   contactId: z.string().min(1),
-  state: z.enum(['PENDING', 'SIGNALED', 'FAILED']),
+  state: z.enum(HANDOFF_STATES),
   attempts: z.number().int().min(0),
   lastError: z
     .object({
-      // Only this gateway writes the column, from its own catalogue of codes.
-      code: z.string().transform((code) => code as HandoffErrorCode),
+      code: z.enum(HANDOFF_ERROR_CODES),
       message: z.string().nullable(),
       upstreamStatus: z.number().int().nullable(),
       at: timestamp.nullable(),

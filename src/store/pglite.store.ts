@@ -28,8 +28,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreUnavailableError } from '../handoff/errors.js';
-import { type Logger } from '../handoff/logger.js';
-import { type HandoffStore } from './handoff-store.js';
+import { type Logger } from '../shared/logger.js';
+import { type HandoffStore } from '../handoff/ports.js';
 import { runMigrations } from './migrations.js';
 import { type SqlExecutor, SqlHandoffStore } from './sql-handoff-store.js';
 

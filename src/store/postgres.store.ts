@@ -9,8 +9,8 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../handoff/errors.js';
-import { type Logger } from '../handoff/logger.js';
-import { type HandoffStore } from './handoff-store.js';
+import { type Logger } from '../shared/logger.js';
+import { type HandoffStore } from '../handoff/ports.js';
 import { runMigrations } from './migrations.js';
 import { type SqlExecutor, SqlHandoffStore } from './sql-handoff-store.js';
 

@@ -3,14 +3,15 @@
  * (group-committed writes) and PostgreSQL (`pg.Pool`). Every statement is a single round trip, so
  * an executor may batch writes from concurrent callers into one transaction.
  */
-import { type Call, type HandoffError, type HandoffErrorCode, type HandoffState } from '../handoff/handoff.js';
+import { type Call, type HandoffError } from '../handoff/model.js';
+import { type HandoffErrorCode, type HandoffState, isUuid } from '../shared/vocabulary.js';
 import {
   type HandoffOutcome,
   type HandoffRecord,
   type HandoffStore,
   type ListHandoffs,
   type NewHandoff,
-} from './handoff-store.js';
+} from '../handoff/ports.js';
 import { withChangeNotification } from './handoff-notifications.js';
 
 /** How a store implementation runs one statement. */
@@ -54,7 +55,6 @@ interface CallRow {
   received_at: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Parameters typed `text` and cast in SQL, so both drivers pass the JSON string through unchanged
 // (PGlite would otherwise serialise a string bound to a jsonb parameter as a JSON string literal).
@@ -186,7 +186,7 @@ export class SqlHandoffStore implements HandoffStore {
 
   async get(tenantId: string, id: string): Promise<HandoffRecord | null> {
     // A malformed id is simply not found (the column is uuid; the database would raise).
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     return first(await this.#sql.read(SELECT_BY_ID, [tenantId, id]), toHandoff);
   }
 
@@ -248,7 +248,7 @@ export class SqlHandoffStore implements HandoffStore {
     id: string,
     r: { owner: string; leaseUntil: Date; now: Date; codes: readonly HandoffErrorCode[] },
   ): Promise<HandoffRecord | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     return first(await this.#sql.write(this.#statements.reopen, [tenantId, id, r.owner, r.leaseUntil, r.now, [...r.codes]]), toHandoff);
   }
 

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/handoff/errors.js';
 import { createStore } from '../../src/store/create-store.js';
-import { type HandoffStore } from '../../src/store/handoff-store.js';
+import { type HandoffStore } from '../../src/handoff/ports.js';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
 import { firstError, LIST, REGISTER, RETRY, SIGNAL, signal, STATUS } from './gateway-operations.js';
 

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
-import { type HandoffError } from '../../src/handoff/handoff.js';
+import { type HandoffError } from '../../src/handoff/model.js';
 import { createStore, type StoreConfig } from '../../src/store/create-store.js';
-import { type HandoffStore, type NewHandoff } from '../../src/store/handoff-store.js';
+import { type HandoffStore, type NewHandoff } from '../../src/handoff/ports.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { recordingLogger, tempDir } from '../unit/handoff-fakes.js';
 

@@ -6,15 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { HandoffNotFoundError, IdempotencyConflictError, NotRetryableError } from '../../src/handoff/errors.js';
 import {
   type Call,
+  type CallOperations,
   type Handoff,
   type HandoffOperations,
   type HandoffPage,
   type HandoffQuery,
   type ParsedInvite,
   type SignalRequest,
-} from '../../src/handoff/handoff.js';
+} from '../../src/handoff/model.js';
 
-export class FakeHandoffs implements HandoffOperations {
+export class FakeHandoffs implements HandoffOperations, CallOperations {
   readonly handoffs: Handoff[] = [];
   readonly calls: Call[] = [];
   readonly signals: { tenantId: string; request: SignalRequest }[] = [];

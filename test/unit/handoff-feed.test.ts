@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { HANDOFF_CHANGED, HandoffFeed } from '../../src/graphql/handoff-feed.js';
 import { InProcessPubSub } from '../../src/graphql/pub-sub.js';
-import { type Handoff } from '../../src/handoff/handoff.js';
-import { type HandoffChange } from '../../src/store/handoff-notifications.js';
+import { type Handoff } from '../../src/handoff/model.js';
+import { type HandoffChange } from '../../src/handoff/ports.js';
 import { recordingLogger } from './handoff-fakes.js';
 
 const ID = '3f2b8c1e-8d7a-4b8e-9a51-2f6f7a0c9d11';

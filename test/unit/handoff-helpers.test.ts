@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../src/handoff/cursor.js';
 import { InvalidCursorError } from '../../src/handoff/errors.js';
-import { canonicalJson, inputHash } from '../../src/handoff/input-hash.js';
-import { failureError, progressError, readNiceFailure, RETRYABLE_CODES } from '../../src/handoff/signal-outcome.js';
+import { canonicalJson, inputHash } from '../../src/handoff/idempotency.js';
+import { failureError, progressError, readNiceFailure } from '../../src/handoff/signal-outcome.js';
+import { RETRYABLE_HANDOFF_ERROR_CODES } from '../../src/shared/vocabulary.js';
 
 describe('inputHash', () => {
   const base = { contactId: '1', params: ['a', 'b'], context: { x: 1, y: { z: [1, 2] } } };
@@ -103,6 +104,6 @@ describe('CXone error mapping', () => {
   });
 
   it('lets retryHandoff re-run only transient causes', () => {
-    expect([...RETRYABLE_CODES].sort()).toEqual(['CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
+    expect([...RETRYABLE_HANDOFF_ERROR_CODES].sort()).toEqual(['CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
   });
 });

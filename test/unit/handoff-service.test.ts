@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandoffNotFoundError, IdempotencyConflictError, InvalidCursorError, NotRetryableError } from '../../src/handoff/errors.js';
-import { type Handoff, type HandoffErrorCode, type SignalRequest } from '../../src/handoff/handoff.js';
+import { type Handoff, type SignalRequest } from '../../src/handoff/model.js';
+import { type HandoffErrorCode } from '../../src/shared/vocabulary.js';
+import { CallService } from '../../src/handoff/call.service.js';
 import { HandoffService, type HandoffServiceDeps, type HandoffServiceOptions } from '../../src/handoff/handoff.service.js';
 import { NiceError } from '../../src/nice/errors.js';
-import { type HandoffStore } from '../../src/store/handoff-store.js';
+import { type HandoffStore } from '../../src/handoff/ports.js';
 import { openPgliteStore } from '../../src/store/pglite.store.js';
 import {
   eventually,
@@ -451,13 +453,13 @@ describe('HandoffService reads', () => {
   });
 
   it('registers calls and reads them back per tenant', async () => {
-    const a = harness();
-    const b = harness();
+    const calls = new CallService({ store, log: recordingLogger() });
+    const [a, b] = [`t-${randomUUID().slice(0, 8)}`, `t-${randomUUID().slice(0, 8)}`];
     const invite = { requestUri: 'sip:+15550100001@a', pseudoNumber: '+15550100001', from: '+15551230000', callId: 'c@x', contactId: '42' };
-    const call = await a.service.registerCall(a.tenantId, invite);
-    expect(call).toMatchObject({ tenantId: a.tenantId, contactId: '42', pseudoNumber: '+15550100001', from: '+15551230000', sipCallId: 'c@x' });
-    expect(await a.service.getCall(a.tenantId, '42')).toEqual(call);
-    expect(await b.service.getCall(b.tenantId, '42')).toBeNull();
+    const call = await calls.registerCall(a, invite);
+    expect(call).toMatchObject({ tenantId: a, contactId: '42', pseudoNumber: '+15550100001', from: '+15551230000', sipCallId: 'c@x' });
+    expect(await calls.getCall(a, '42')).toEqual(call);
+    expect(await calls.getCall(b, '42')).toBeNull();
   });
 });
 

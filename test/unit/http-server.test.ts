@@ -9,9 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Tenant } from '../../src/config/tenant.js';
 import { createTenantRegistry } from '../../src/config/tenant-registry.js';
 import { SipParseError, StoreUnavailableError } from '../../src/handoff/errors.js';
-import { type ParsedInvite } from '../../src/handoff/handoff.js';
+import { type ParsedInvite } from '../../src/handoff/model.js';
 import { hashKey } from '../../src/http/auth.js';
-import { createLogger } from '../../src/http/logger.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { FakeHandoffs } from './graphql-fake-handoffs.js';
 
@@ -78,6 +78,7 @@ describe('HTTP server (fake handoffs)', () => {
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
       handoffs,
+      calls: handoffs,
       store: {
         ping: async () => {
           if (!storeUp) throw new StoreUnavailableError();

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { niceMetricsHooks } from '../../src/composition/metrics-policy.js';
 import { createMetrics } from '../../src/http/metrics.js';
 
 describe('metrics', () => {
   it('counts CXone exchanges, latency and token fetches from the client hooks', async () => {
     const metrics = createMetrics({ defaults: false });
-    metrics.niceHooks.onUpstream?.({ kind: 'token', outcome: 200, ms: 12 });
-    metrics.niceHooks.onUpstream?.({ kind: 'signal', outcome: 202, ms: 3 });
-    metrics.niceHooks.onUpstream?.({ kind: 'signal', outcome: 'error', ms: 2000 });
+    niceMetricsHooks(metrics).onUpstream?.({ kind: 'token', outcome: 200, ms: 12 });
+    niceMetricsHooks(metrics).onUpstream?.({ kind: 'signal', outcome: 202, ms: 3 });
+    niceMetricsHooks(metrics).onUpstream?.({ kind: 'signal', outcome: 'error', ms: 2000 });
     const text = await metrics.registry.metrics();
     expect(text).toContain('cxgw_cxone_token_fetches_total 1');
     expect(text).toContain('cxgw_cxone_requests_total{kind="signal",status="202"} 1');

@@ -17,10 +17,10 @@ import {
   timeoutFailure,
   tokenFailure,
 } from '../../src/nice/errors.js';
-import { errorSnippet, parseRetryAfter, redact } from '../../src/nice/http.js';
+import { errorSnippet, parseRetryAfter, redact } from '../../src/nice/cxone-http.js';
 import { decodeJwtPayload, tenantIdFromIdToken } from '../../src/nice/jwt.js';
 import { normalizeApiVersion, signalUrl } from '../../src/nice/nice.client.js';
-import { decideRetry, DEFAULT_RETRY } from '../../src/nice/retry.js';
+import { decideRetry, DEFAULT_RETRY } from '../../src/nice/retry-policy.js';
 import { AccessToken, refreshMarginMs } from '../../src/nice/token.provider.js';
 import { NiceErrorCode } from '../../src/nice/types.js';
 

@@ -1,7 +1,7 @@
 /** parseInvite: what CXone's INVITEs look like in the wild, and everything the parser must refuse. */
 import { describe, expect, it } from 'vitest';
 import { SipParseError } from '../../src/handoff/errors.js';
-import { type ParsedInvite } from '../../src/handoff/handoff.js';
+import { type ParsedInvite } from '../../src/handoff/model.js';
 import { parseInvite } from '../../src/handoff/sip-invite.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 0', ''].join('\r\n');

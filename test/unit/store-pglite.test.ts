@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HandoffStore, type NewHandoff } from '../../src/store/handoff-store.js';
+import { type HandoffStore, type NewHandoff } from '../../src/handoff/ports.js';
 import { inlineParams, openPgliteStore } from '../../src/store/pglite.store.js';
 import { recordingLogger, tempDir } from './handoff-fakes.js';
 

@@ -1,11 +1,28 @@
 /**
- * The gateway's pino logger: JSON lines (or pino-pretty's in development), ISO times, and redaction of
- * anything that could carry a key, token or secret, whatever a caller passes in a log object.
+ * Logging, at the bottom of the layers so every layer can log: the `Logger` surface the domain and
+ * the store use, and the gateway's pino logger behind it (JSON lines, or pino-pretty's in
+ * development; ISO times; redaction of anything that could carry a key, token or secret, whatever a
+ * caller passes in a log object).
  */
 import { createRequire } from 'node:module';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import { type LogLevel } from '../config/config.js';
+
+/** pino's levels, as `LOG_LEVEL` accepts them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The logging surface the handoff domain and the store use: a structural subset of pino's `Logger`,
+ * so production passes pino and tests pass a silent or recording stub.
+ */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
 
 /** Paths censored in every log line (pino `redact`). */
 export const REDACTED_PATHS: readonly string[] = [
@@ -55,7 +72,7 @@ export interface LoggerOptions {
   readonly pretty?: boolean;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): PinoLogger {
   const pretty = options.pretty ? prettyStream(options.destination) : undefined;
   const logger = pino(
     {

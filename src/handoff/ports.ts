@@ -1,6 +1,11 @@
 /**
- * The durable store of handoffs and calls. Two implementations (PGlite embedded, PostgreSQL shared)
- * run the same SQL (`handoff.sql.ts`) and migrations (`migrations.ts`). Every write resolves only
+ * The ports of the handoff domain: what it needs from the outside, declared here beside the code
+ * that calls them, implemented elsewhere (`src/store/` implements `HandoffStore`; the CXone client
+ * in `src/nice/` is the other dependency). Nothing here imports an implementation.
+ *
+ * `HandoffStore` is the durable store of handoffs and calls. Two implementations (PGlite embedded,
+ * PostgreSQL shared) run the same SQL (`src/store/sql-handoff-store.ts`) and migrations
+ * (`src/store/migrations.ts`). Every write resolves only
  * once it is committed, so the service may call CXone right after `insertOrGet` resolves.
  *
  * Times are passed in by the caller (the service's clock), never taken from the database's `now()`:
@@ -10,7 +15,8 @@
  *
  * Failures to reach the database reject with `StoreUnavailableError`.
  */
-import { type Call, type Handoff, type HandoffError, type HandoffErrorCode, type HandoffState } from '../handoff/handoff.js';
+import { type HandoffErrorCode, type HandoffState } from '../shared/vocabulary.js';
+import { type Call, type Handoff, type HandoffError } from './model.js';
 
 /** A handoff as stored: the domain fields plus what the service needs for idempotency and the worker. */
 export interface HandoffRecord extends Handoff {
@@ -95,4 +101,42 @@ export interface HandoffStore {
   /** Resolves when the database answers; rejects with `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Observers of committed handoff changes (the subscription feed and the metrics listen here). */
+export interface HandoffEvents {
+  /** Called after every committed change of a handoff: creation, retry progress, outcome, retry. */
+  handoffChanged?(handoff: Handoff): void;
+  /** Called after each retry-worker pass with the number of due PENDING rows it claimed (the backlog gauge). */
+  workerPass?(claimed: number): void;
+}
+
+/**
+ * What a change notification says of a handoff (PostgreSQL mode, see
+ * `src/store/handoff-notifications.ts`): its keys and the fields a change can touch. A listener
+ * completes it with the handoff's immutable fields.
+ */
+export type HandoffChange = Pick<Handoff, 'id' | 'tenantId' | 'contactId' | 'state' | 'attempts' | 'lastError' | 'updatedAt' | 'signaledAt'>;
+
+/** The public fields of a stored handoff: leases and hashes stay inside the domain. */
+export function toHandoff(r: HandoffRecord): Handoff {
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    contactId: r.contactId,
+    state: r.state,
+    params: r.params,
+    context: r.context,
+    idempotencyKey: r.idempotencyKey,
+    attempts: r.attempts,
+    lastError: r.lastError,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    signaledAt: r.signaledAt,
+  };
+}
+
+/** `toHandoff` of a record that may be missing. */
+export function toHandoffOrNull(r: HandoffRecord | null): Handoff | null {
+  return r === null ? null : toHandoff(r);
 }

@@ -11,7 +11,7 @@
  */
 import { DelegateBackoff, ExponentialBackoff, handleWhen, type IBackoff, retry } from 'cockatiel';
 import { abortedFailure, isNiceError, type NiceError } from './errors.js';
-import { type Clock } from './http.js';
+import { type Clock } from './cxone-http.js';
 
 /** Backoff settings; every field has a default (`DEFAULT_RETRY`). */
 export interface RetryConfig {

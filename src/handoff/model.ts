@@ -1,19 +1,8 @@
 /**
- * Handoff domain types shared by the service, the store and the GraphQL layer. Plain data: the
- * store returns these, the service hands them out, resolvers map them to GraphQL types.
+ * The handoff domain's model: plain data that the store returns (through the ports in `ports.ts`),
+ * the services hand out, and the GraphQL layer maps to its types.
  */
-
-export type HandoffState = 'PENDING' | 'SIGNALED' | 'FAILED';
-
-/** Codes a handoff's `lastError.code` can hold: the CXone codes plus the gateway's own. */
-export type HandoffErrorCode =
-  | 'CXONE_CONTACT_NOT_FOUND'
-  | 'CXONE_BAD_REQUEST'
-  | 'CXONE_AUTH_FAILED'
-  | 'CXONE_UNAVAILABLE'
-  | 'CXONE_THROTTLED'
-  | 'CXONE_TIMEOUT'
-  | 'RETRIES_EXHAUSTED';
+import { type HandoffErrorCode, type HandoffState } from '../shared/vocabulary.js';
 
 export interface HandoffError {
   readonly code: HandoffErrorCode;
@@ -99,6 +88,10 @@ export interface HandoffOperations {
   list(tenantId: string, query: HandoffQuery): Promise<HandoffPage>;
   /** Re-runs a FAILED handoff whose cause is retryable; rejects with `HandoffNotFoundError` or `NotRetryableError`. */
   retry(tenantId: string, id: string): Promise<Handoff>;
+}
+
+/** What the GraphQL layer may ask of the calls `registerCall` recorded; scoped to one tenant likewise. */
+export interface CallOperations {
   /** Records (upserts) the call facts of an INVITE already parsed and checked against the tenant. */
   registerCall(tenantId: string, invite: ParsedInvite): Promise<Call>;
   getCall(tenantId: string, contactId: string): Promise<Call | null>;

@@ -1,5 +1,13 @@
+/**
+ * Idempotency of `signalContact`: `(tenant, idempotencyKey)` is unique in the store; a replay with
+ * the same input returns the same handoff (and sends no second signal), a replay with a different
+ * input is an `IdempotencyConflictError`. "The same input" is `inputHash` below.
+ */
 import { createHash } from 'node:crypto';
-import { type SignalRequest } from './handoff.js';
+import { type Logger } from '../shared/logger.js';
+import { IdempotencyConflictError } from './errors.js';
+import { type SignalRequest } from './model.js';
+import { type HandoffRecord } from './ports.js';
 
 /**
  * JSON with object keys sorted at every depth, so two inputs that differ only in key order (which
@@ -24,4 +32,17 @@ export function canonicalJson(value: unknown): string {
 export function inputHash(request: Pick<SignalRequest, 'contactId' | 'params' | 'context'>): string {
   const canonical = canonicalJson(['v1', request.contactId, request.params, request.context ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Checks a replay against the handoff already stored under its key: throws
+ * `IdempotencyConflictError` when the input differs, and otherwise lets the caller answer with the
+ * stored handoff.
+ */
+export function replayOf(stored: Pick<HandoffRecord, 'inputHash' | 'state'>, hash: string, log: Logger): void {
+  if (stored.inputHash !== hash) {
+    log.info({}, 'idempotency key reused with a different input');
+    throw new IdempotencyConflictError();
+  }
+  log.debug({ state: stored.state }, 'idempotent replay');
 }
