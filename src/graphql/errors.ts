@@ -1,50 +1,74 @@
 /**
- * The gateway's GraphQL error catalogue (DESIGN §9): the public codes as a string enum, one
- * `GraphQLError` subclass per code that the gateway throws itself, the translation of domain errors,
- * and `formatError`, which lets known codes through and masks everything else.
+ * The gateway's GraphQL error catalogue (docs/architecture.md, "Errors"): one table, `ERROR_CATALOGUE`,
+ * gives every public `extensions.code` its HTTP status, when it happens and an example, the way
+ * fastify's `lib/errors.js` builds its errors from one list; a test walks it (codes unique, each
+ * constructible, each in the README's table). Codes that Apollo Server owns reuse its
+ * `ApolloServerErrorCode`. Below the table: the classes the gateway throws, the translation of
+ * domain errors, and `formatError`, which lets known codes through and masks everything else.
  */
 import { randomUUID } from 'node:crypto';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { HandoffNotFoundError, IdempotencyConflictError, NotRetryableError, SipParseError, StoreUnavailableError } from '../handoff/errors.js';
 
-/** Every `extensions.code` a client can see. */
-export enum ErrorCode {
+/** Every `extensions.code` a client can see, by name. */
+export const ErrorCode = {
   /** An argument or input field is invalid; `extensions.field` names it. */
-  BadUserInput = 'BAD_USER_INPUT',
+  BadUserInput: ApolloServerErrorCode.BAD_USER_INPUT,
   /** The query text is not GraphQL (raised by Apollo Server). */
-  GraphqlParseFailed = 'GRAPHQL_PARSE_FAILED',
+  GraphqlParseFailed: ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
   /** The query does not match the schema (raised by Apollo Server). */
-  GraphqlValidationFailed = 'GRAPHQL_VALIDATION_FAILED',
+  GraphqlValidationFailed: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED,
   /** The HTTP request itself is malformed: no query, bad JSON, blocked by CSRF prevention (Apollo Server / the HTTP layer). */
-  BadRequest = 'BAD_REQUEST',
+  BadRequest: ApolloServerErrorCode.BAD_REQUEST,
   /** Several operations and no (or an unknown) `operationName` (raised by Apollo Server). */
-  OperationResolutionFailure = 'OPERATION_RESOLUTION_FAILURE',
-  Unauthenticated = 'UNAUTHENTICATED',
-  Forbidden = 'FORBIDDEN',
-  NotFound = 'NOT_FOUND',
-  IdempotencyConflict = 'IDEMPOTENCY_CONFLICT',
-  QueryTooComplex = 'QUERY_TOO_COMPLEX',
-  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
-  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
-  InternalServerError = 'INTERNAL_SERVER_ERROR',
+  OperationResolutionFailure: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
+  /** An automatic-persisted-query hash; APQ clients read this code to fall back to the query text. */
+  PersistedQueryNotSupported: ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  QueryTooComplex: 'QUERY_TOO_COMPLEX',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  InternalServerError: ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One row of the catalogue. */
+export interface ErrorCatalogueRow {
+  /** HTTP status of a response whose only error has this code (GraphQL-over-HTTP, application/json). */
+  readonly status: number;
+  /** Who raises it: the gateway's own classes below, or Apollo Server. */
+  readonly raisedBy: 'gateway' | 'apollo';
+  /** A representative error, for the catalogue test and the docs. */
+  readonly example: () => GraphQLError;
 }
 
-/** HTTP status of a response whose only error has this code (GraphQL-over-HTTP, application/json). */
-export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
-  [ErrorCode.BadUserInput]: 400,
-  [ErrorCode.GraphqlParseFailed]: 400,
-  [ErrorCode.GraphqlValidationFailed]: 400,
-  [ErrorCode.BadRequest]: 400,
-  [ErrorCode.OperationResolutionFailure]: 400,
-  [ErrorCode.Unauthenticated]: 401,
-  [ErrorCode.Forbidden]: 403,
-  [ErrorCode.NotFound]: 404,
-  [ErrorCode.IdempotencyConflict]: 409,
-  [ErrorCode.QueryTooComplex]: 400,
-  [ErrorCode.PayloadTooLarge]: 413,
-  [ErrorCode.ServiceUnavailable]: 503,
-  [ErrorCode.InternalServerError]: 500,
+const apolloError = (code: ErrorCode, message: string) => () => new GraphQLError(message, { extensions: { code } });
+
+/** The catalogue: one row per public code. */
+export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorCatalogueRow>> = {
+  [ErrorCode.BadUserInput]: { status: 400, raisedBy: 'gateway', example: () => new BadUserInputError('contactId must be 1..20 digits.', 'input.contactId') },
+  [ErrorCode.GraphqlParseFailed]: { status: 400, raisedBy: 'apollo', example: apolloError(ErrorCode.GraphqlParseFailed, 'Syntax Error: Expected Name, found <EOF>.') },
+  [ErrorCode.GraphqlValidationFailed]: { status: 400, raisedBy: 'apollo', example: apolloError(ErrorCode.GraphqlValidationFailed, 'Cannot query field "nope" on type "Query".') },
+  [ErrorCode.BadRequest]: { status: 400, raisedBy: 'gateway', example: () => new BadRequestError('The request body is not valid JSON.') },
+  [ErrorCode.OperationResolutionFailure]: {
+    status: 400,
+    raisedBy: 'apollo',
+    example: apolloError(ErrorCode.OperationResolutionFailure, 'Must provide operation name if query contains multiple operations.'),
+  },
+  // Apollo answers it with 200 and no data, so that APQ clients retry with the query text.
+  [ErrorCode.PersistedQueryNotSupported]: { status: 200, raisedBy: 'apollo', example: apolloError(ErrorCode.PersistedQueryNotSupported, 'PersistedQueryNotSupported') },
+  [ErrorCode.Unauthenticated]: { status: 401, raisedBy: 'gateway', example: () => new UnauthenticatedError() },
+  [ErrorCode.Forbidden]: { status: 403, raisedBy: 'gateway', example: () => new ForbiddenError('This key has the read scope; mutations need a signal key.') },
+  [ErrorCode.NotFound]: { status: 404, raisedBy: 'gateway', example: () => new NotFoundError('No handoff with this id.') },
+  [ErrorCode.IdempotencyConflict]: { status: 409, raisedBy: 'gateway', example: () => new IdempotencyConflictGraphQLError() },
+  [ErrorCode.QueryTooComplex]: { status: 400, raisedBy: 'gateway', example: () => new QueryTooComplexError() },
+  [ErrorCode.PayloadTooLarge]: { status: 413, raisedBy: 'gateway', example: () => new PayloadTooLargeError(65_536) },
+  [ErrorCode.ServiceUnavailable]: { status: 503, raisedBy: 'gateway', example: () => new ServiceUnavailableError() },
+  [ErrorCode.InternalServerError]: { status: 500, raisedBy: 'gateway', example: () => new InternalServerError() },
 };
 
 /**
@@ -53,7 +77,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
  */
 abstract class GatewayError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] } } });
+    super(message, { extensions: { ...extensions, code, http: { status: ERROR_CATALOGUE[code].status } } });
   }
 }
 
@@ -119,25 +143,6 @@ export class InternalServerError extends GatewayError {
   }
 }
 
-/** One constructor per code, for the catalogue test and for documentation. */
-export const ERROR_EXAMPLES: Readonly<Record<ErrorCode, () => GraphQLError>> = {
-  [ErrorCode.BadUserInput]: () => new BadUserInputError('contactId must be 1..20 digits.', 'input.contactId'),
-  [ErrorCode.GraphqlParseFailed]: () => new GraphQLError('Syntax Error: Expected Name, found <EOF>.', { extensions: { code: ErrorCode.GraphqlParseFailed } }),
-  [ErrorCode.GraphqlValidationFailed]: () =>
-    new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: ErrorCode.GraphqlValidationFailed } }),
-  [ErrorCode.BadRequest]: () => new BadRequestError('The request body is not valid JSON.'),
-  [ErrorCode.OperationResolutionFailure]: () =>
-    new GraphQLError('Must provide operation name if query contains multiple operations.', { extensions: { code: ErrorCode.OperationResolutionFailure } }),
-  [ErrorCode.Unauthenticated]: () => new UnauthenticatedError(),
-  [ErrorCode.Forbidden]: () => new ForbiddenError('This key has the read scope; mutations need a signal key.'),
-  [ErrorCode.NotFound]: () => new NotFoundError('No handoff with this id.'),
-  [ErrorCode.IdempotencyConflict]: () => new IdempotencyConflictGraphQLError(),
-  [ErrorCode.QueryTooComplex]: () => new QueryTooComplexError(),
-  [ErrorCode.PayloadTooLarge]: () => new PayloadTooLargeError(65_536),
-  [ErrorCode.ServiceUnavailable]: () => new ServiceUnavailableError(),
-  [ErrorCode.InternalServerError]: () => new InternalServerError(),
-};
-
 /**
  * Translates a domain error thrown by `HandoffOperations` to its public error; anything else is
  * rethrown as it is (and masked by `formatError`).
@@ -159,12 +164,8 @@ export function toGraphQLError(error: unknown): unknown {
 /** What graphql-js says when `parseOptions.maxTokens` stops the parser (16.x spells it "more that"). */
 const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\. Parsing aborted\.$/;
 
-const PUBLIC_CODES = new Set<string>([
-  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError),
-  // Apollo's answer to an automatic-persisted-query hash (persisted queries are off): APQ clients
-  // read this code to fall back to sending the query text, so it must not be masked.
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
+/** Codes that reach the client as they are; anything else is masked as INTERNAL_SERVER_ERROR. */
+const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError));
 
 /** The part of a logger `formatError` needs. */
 export interface ErrorLog {
