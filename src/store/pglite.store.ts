@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { StoreUnavailableError } from '../handoff/errors.js';
 import { type Logger } from '../shared/logger.js';
 import { type HandoffStore } from '../handoff/ports.js';
@@ -158,7 +159,7 @@ class PgliteExecutor implements SqlExecutor {
     const prepared = await name;
     if (prepared === null) return null;
     try {
-      return params.length === 0 ? `EXECUTE ${prepared}` : `EXECUTE ${prepared}(${params.map(literal).join(', ')})`;
+      return params.length === 0 ? `EXECUTE ${prepared}` : `EXECUTE ${prepared}(${params.map(sqlLiteral).join(', ')})`;
     } catch {
       return null;
     }
@@ -226,42 +227,36 @@ class PgliteExecutor implements SqlExecutor {
 }
 
 /**
- * Replaces `$n` placeholders with SQL literals, rendered by the same rules as `EXECUTE` arguments.
- * Only for this store's own statements (which hold no `$` in literals); values are quoted by PostgreSQL's rules with standard_conforming_strings on
- * (the default since 9.1): a string is wrapped in single quotes with each quote doubled, and
- * backslashes carry no meaning. Unsupported values throw, which sends the batch down the
- * parameterised path.
+ * A parameter as an SQL literal for `EXECUTE name(…)`, which PostgreSQL coerces to the prepared
+ * statement's parameter type exactly as it would a bound parameter. Strings are quoted by `pg`'s
+ * `escapeLiteral` (the driver's own quoting: quotes doubled, and an `E'…'` literal with backslashes
+ * doubled when the text holds any), never by hand. A value this cannot render exactly throws, which
+ * sends the statement down the parameterised path, so its caller gets PostgreSQL's own answer for
+ * the value as written: a NUL (C strings end there, and PostgreSQL text cannot hold one), a lone
+ * UTF-16 surrogate (it has no UTF-8 form and would be stored altered), a non-finite number, an object.
  */
-export function inlineParams(sql: string, params: readonly unknown[]): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => {
-    const index = Number(n) - 1;
-    if (index < 0 || index >= params.length) throw new RangeError(`No parameter $${n}.`);
-    return literal(params[index]);
-  });
-}
-
-function literal(value: unknown): string {
+export function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'string') return textLiteral(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError('Non-finite number parameter.');
     return String(value);
   }
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return quote(value.toISOString());
+  if (value instanceof Date) return textLiteral(value.toISOString());
   if (Array.isArray(value)) {
     return `ARRAY[${value
       .map((item) => {
         if (typeof item !== 'string') throw new TypeError('Only arrays of strings are supported.');
-        return quote(item);
+        return textLiteral(item);
       })
       .join(', ')}]`;
   }
   throw new TypeError(`Unsupported parameter type: ${typeof value}.`);
 }
 
-function quote(text: string): string {
-  // PostgreSQL text cannot hold NUL; the parameterised path reports that error to the caller.
+function textLiteral(text: string): string {
   if (text.includes('\0')) throw new TypeError('NUL in a text parameter.');
-  return `'${text.replaceAll("'", "''")}'`;
+  if (!text.isWellFormed()) throw new TypeError('A lone surrogate in a text parameter.');
+  return pg.escapeLiteral(text);
 }

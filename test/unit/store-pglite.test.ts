@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HandoffStore, type NewHandoff } from '../../src/handoff/ports.js';
-import { inlineParams, openPgliteStore } from '../../src/store/pglite.store.js';
+import { openPgliteStore, sqlLiteral } from '../../src/store/pglite.store.js';
 import { recordingLogger, tempDir } from './handoff-fakes.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -63,26 +63,46 @@ describe('PGlite store group commit', () => {
     }
   });
 
-  it.each<[string, string, unknown[], string]>([
-    ['strings, quotes doubled', 'SELECT $1', ["a'b"], "SELECT 'a''b'"],
-    ['backslashes kept as they are', 'SELECT $1', ['a\\b'], "SELECT 'a\\b'"],
-    ['null and undefined', 'SELECT $1, $2', [null, undefined], 'SELECT NULL, NULL'],
-    ['numbers', 'LIMIT $1', [42], 'LIMIT 42'],
-    ['dates as ISO text', 'SELECT $1', [new Date(0)], "SELECT '1970-01-01T00:00:00.000Z'"],
-    ['string arrays', 'SELECT $1::text[]', [['x', "y'"]], "SELECT ARRAY['x', 'y''']::text[]"],
-    ['empty arrays', 'SELECT $1::text[]', [[]], 'SELECT ARRAY[]::text[]'],
-    ['two-digit placeholders', 'SELECT $10, $1', ['a', 2, 3, 4, 5, 6, 7, 8, 9, 'ten'], "SELECT 'ten', 'a'"],
-  ])('inlines %s', (_name, sql, params, expected) => {
-    expect(inlineParams(sql, params)).toBe(expected);
+  it.each<[string, unknown, string]>([
+    ['quotes doubled', "a'b", "'a''b'"],
+    ['backslashes in an E-string, doubled', 'a\\b', " E'a\\\\b'"],
+    ['null', null, 'NULL'],
+    ['undefined', undefined, 'NULL'],
+    ['numbers', 42, '42'],
+    ['dates as ISO text', new Date(0), "'1970-01-01T00:00:00.000Z'"],
+    ['string arrays', ['x', "y'"], "ARRAY['x', 'y''']"],
+    ['empty arrays', [], 'ARRAY[]'],
+    ['unicode as it is', 'ünïcødé ☎ \u202e \u2028', "'ünïcødé ☎ \u202e \u2028'"],
+  ])('renders %s as an SQL literal', (_name, value, expected) => {
+    expect(sqlLiteral(value)).toBe(expected);
   });
 
-  it.each<[string, string, unknown[]]>([
-    ['a missing parameter', 'SELECT $2', ['a']],
-    ['an object', 'SELECT $1', [{ a: 1 }]],
-    ['NaN', 'SELECT $1', [Number.NaN]],
-    ['a NUL byte', 'SELECT $1', ['a\u0000b']],
-  ])('refuses to inline %s', (_name, sql, params) => {
-    expect(() => inlineParams(sql, params)).toThrow();
+  it.each<[string, unknown]>([
+    ['an object', { a: 1 }],
+    ['NaN', Number.NaN],
+    ['a NUL byte', 'a\u0000b'],
+    ['a lone surrogate', 'a\ud800b'],
+    ['an array holding a number', [1]],
+  ])('refuses to render %s (the statement then runs parameterised)', (_name, value) => {
+    expect(() => sqlLiteral(value)).toThrow(TypeError);
+  });
+
+  it('round-trips hostile strings exactly through prepared statements: quotes, backslashes, dollar quotes, unicode', async () => {
+    const tenantId = randomUUID();
+    const hostile = ["'", "''", "\\'", '\\', "E'\\x00'", '$1', '$$ $tag$', "'); DROP TABLE handoffs; --", '\u00a0\u202e\u2028\ufeff', '𝄞 emoji 🎉', "\\\\''"];
+    for (const [i, text] of hostile.entries()) {
+      const { record } = await store.insertOrGet(newHandoff(tenantId, { contactId: String(i), params: [text], context: { text } }));
+      const read = await store.get(tenantId, record.id);
+      expect(read?.params).toEqual([text]);
+      expect(read?.context).toEqual({ text });
+      expect((await store.latestForContact(tenantId, String(i)))?.id).toBe(record.id);
+    }
+  });
+
+  it("answers a NUL in a parameter with PostgreSQL's own error, and stores nothing", async () => {
+    const tenantId = randomUUID();
+    await expect(store.insertOrGet(newHandoff(tenantId, { params: ['x\u0000y'] }))).rejects.toThrow();
+    expect(await store.list({ tenantId, limit: 10, after: null, state: null, contactId: null })).toEqual([]);
   });
 
   it('fails only the caller whose statement fails; the rest of its batch is committed', async () => {
