@@ -3,19 +3,19 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of src/ and what each may import (docs/architecture.md, "Layers"): dependencies point
- * one way, `http → graphql → handoff → nice → config → shared`, with `store` an adapter that
+ * one way, `http → graphql → handoff → nice → config → common`, with `store` an adapter that
  * implements the handoff domain's ports (it imports the domain, never the reverse). Only the
  * composition root (`src/main.ts`, `src/bin.ts`, `src/composition/`) sees every layer. `client/` is
  * the typed client for tools and imports nothing of the server.
  */
 export const LAYERS = {
-  shared: [],
-  config: ['shared'],
-  nice: ['config', 'shared'],
-  handoff: ['nice', 'config', 'shared'],
-  store: ['handoff', 'config', 'shared'],
-  graphql: ['handoff', 'config', 'shared'],
-  http: ['graphql', 'handoff', 'config', 'shared'],
+  common: [],
+  config: ['common'],
+  nice: ['config', 'common'],
+  handoff: ['nice', 'config', 'common'],
+  store: ['handoff', 'config', 'common'],
+  graphql: ['handoff', 'config', 'common'],
+  http: ['graphql', 'handoff', 'config', 'common'],
   client: [],
 };
 const SRC_FOLDERS = [...Object.keys(LAYERS), 'composition'];

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { type Logger } from 'pino';
 import { loadConfig } from '../src/config/config.js';
 import { type ExplorerTab } from '../src/http/explorer.js';
-import { createLogger } from '../src/shared/logger.js';
+import { createLogger } from '../src/common/logger.js';
 import { startGateway } from '../src/main.js';
 import { DEMO, startSimulator } from '../simulator/index.js';
 

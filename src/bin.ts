@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/config.js';
 import { ENV_VARS } from './config/env-vars.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger } from './common/logger.js';
 import { startGateway } from './main.js';
 
 function help(): string {

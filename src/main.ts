@@ -15,7 +15,7 @@ import { parseInvite } from './handoff/sip-invite.js';
 import { type ExplorerTab } from './http/explorer.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger } from './common/logger.js';
 import { createNiceClient } from './nice/nice.client.js';
 import { type NiceClient } from './nice/types.js';
 import { createStore } from './store/create-store.js';

@@ -9,7 +9,7 @@ import { HandoffFeed } from '../graphql/handoff-feed.js';
 import { InProcessPubSub } from '../graphql/pub-sub.js';
 import { type Handoff } from '../handoff/model.js';
 import { type HandoffStore } from '../handoff/ports.js';
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { listenForHandoffChanges } from '../store/handoff-notifications.js';
 
 export interface SubscriptionFeed {

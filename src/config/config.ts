@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { type Tenant } from './tenant.js';
-import { formatPath } from '../shared/format-path.js';
-import { LOG_LEVELS, type LogLevel } from '../shared/logger.js';
+import { formatPath } from '../common/format-path.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 import { parseTenantsFile, type SecretSources } from './tenants-file.js';
 
 /** Where handoffs are kept: embedded PGlite in a directory, or a shared PostgreSQL. */

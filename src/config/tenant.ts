@@ -1,4 +1,4 @@
-import { type KeyScope } from '../shared/vocabulary.js';
+import { type KeyScope } from '../common/vocabulary.js';
 
 /** The four credentials CXone's password grant needs (DESIGN §6). Never logged, never serialized. */
 export interface CxoneCredentials {

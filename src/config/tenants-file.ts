@@ -4,8 +4,8 @@
  * file, so a config error can be printed and logged as it is.
  */
 import { z } from 'zod';
-import { formatPath } from '../shared/format-path.js';
-import { KEY_SCOPES } from '../shared/vocabulary.js';
+import { formatPath } from '../common/format-path.js';
+import { KEY_SCOPES } from '../common/vocabulary.js';
 import { type Tenant } from './tenant.js';
 
 /** Where the parser may look for secret references; passed in so tests need no real environment. */

@@ -3,8 +3,8 @@
  * logger bound to the request.
  */
 import { type Tenant } from '../config/tenant.js';
-import { type Logger } from '../shared/logger.js';
-import { type KeyScope } from '../shared/vocabulary.js';
+import { type Logger } from '../common/logger.js';
+import { type KeyScope } from '../common/vocabulary.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 
 /** The caller, once its key is known. */

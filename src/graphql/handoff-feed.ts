@@ -11,7 +11,7 @@
  *   handoff, tenant scoped) and publishes them in the order they arrived.
  */
 import { type Handoff, type HandoffOperations } from '../handoff/model.js';
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { type HandoffChange } from '../handoff/ports.js';
 import { type InProcessPubSub } from './pub-sub.js';
 

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData, type SubscriptionHandlerData } from 'type-graphql';
 import { HandoffNotFoundError } from '../handoff/errors.js';
 import { type CallOperations, type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/model.js';
-import { DEFAULT_PAGE_SIZE, type HandoffState as HandoffStateName, isUuid } from '../shared/vocabulary.js';
+import { DEFAULT_PAGE_SIZE, type HandoffState as HandoffStateName, isUuid } from '../common/vocabulary.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
 import { toGraphQLError } from './errors.js';

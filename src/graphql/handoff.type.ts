@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { HANDOFF_STATES, type HandoffState as HandoffStateName } from '../shared/vocabulary.js';
+import { HANDOFF_STATES, type HandoffState as HandoffStateName } from '../common/vocabulary.js';
 import { HandoffError } from './handoff-error.type.js';
 
 /** The lifecycle of a handoff (docs/architecture.md), as the enum object type-graphql registers. */

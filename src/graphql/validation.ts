@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { type HandoffQuery, type SignalRequest } from '../handoff/model.js';
-import { formatPath } from '../shared/format-path.js';
-import { CONTACT_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../shared/vocabulary.js';
+import { formatPath } from '../common/format-path.js';
+import { CONTACT_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../common/vocabulary.js';
 import { BadUserInputError } from './errors.js';
 
 /** Limits from config that input validation applies. */

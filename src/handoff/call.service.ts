@@ -3,7 +3,7 @@
  * the tenant by the GraphQL layer), kept per tenant and contact so screen-pop can show them beside
  * the handoff.
  */
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { type Call, type CallOperations, type ParsedInvite } from './model.js';
 import { type HandoffStore } from './ports.js';
 

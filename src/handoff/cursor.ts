@@ -1,5 +1,5 @@
 import { InvalidCursorError } from './errors.js';
-import { isUuid } from '../shared/vocabulary.js';
+import { isUuid } from '../common/vocabulary.js';
 import { type HandoffKey } from './ports.js';
 
 /** Opaque page cursor: base64url of `v1:<created_at epoch ms>:<id>`. */

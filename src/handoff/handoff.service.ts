@@ -10,8 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Logger } from '../shared/logger.js';
-import { MAX_PAGE_SIZE, RETRYABLE_HANDOFF_ERROR_CODES } from '../shared/vocabulary.js';
+import { type Logger } from '../common/logger.js';
+import { MAX_PAGE_SIZE, RETRYABLE_HANDOFF_ERROR_CODES } from '../common/vocabulary.js';
 import { type NiceClient, type NiceTenant } from '../nice/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { HandoffNotFoundError, NotRetryableError } from './errors.js';

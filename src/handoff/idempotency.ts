@@ -4,7 +4,7 @@
  * input is an `IdempotencyConflictError`. "The same input" is `inputHash` below.
  */
 import { createHash } from 'node:crypto';
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { IdempotencyConflictError } from './errors.js';
 import { type SignalRequest } from './model.js';
 import { type HandoffRecord } from './ports.js';

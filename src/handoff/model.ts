@@ -2,7 +2,7 @@
  * The handoff domain's model: plain data that the store returns (through the ports in `ports.ts`),
  * the services hand out, and the GraphQL layer maps to its types.
  */
-import { type HandoffErrorCode, type HandoffState } from '../shared/vocabulary.js';
+import { type HandoffErrorCode, type HandoffState } from '../common/vocabulary.js';
 
 export interface HandoffError {
   readonly code: HandoffErrorCode;

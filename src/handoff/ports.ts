@@ -15,7 +15,7 @@
  *
  * Failures to reach the database reject with `StoreUnavailableError`.
  */
-import { type HandoffErrorCode, type HandoffState } from '../shared/vocabulary.js';
+import { type HandoffErrorCode, type HandoffState } from '../common/vocabulary.js';
 import { type Call, type Handoff, type HandoffError } from './model.js';
 
 /** A handoff as stored: the domain fields plus what the service needs for idempotency and the worker. */

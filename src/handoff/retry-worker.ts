@@ -8,8 +8,8 @@
  * never work the same row; a row older than `maxAgeMs` is failed RETRIES_EXHAUSTED without calling
  * CXone, since the caller is no longer waiting for a human by then.
  */
-import { errorSummary } from '../shared/error-summary.js';
-import { type Logger } from '../shared/logger.js';
+import { errorSummary } from '../common/error-summary.js';
+import { type Logger } from '../common/logger.js';
 import { type HandoffError } from './model.js';
 import { type HandoffEvents, type HandoffRecord, type HandoffStore } from './ports.js';
 import { handoffLog, type SignalAttempts } from './signal-attempt.js';

@@ -7,10 +7,10 @@
  * Progress and outcome writes are fenced by the lease owner (this replica), so a replica that lost
  * its lease cannot overwrite what the new owner records.
  */
-import { errorSummary } from '../shared/error-summary.js';
-import { type Logger } from '../shared/logger.js';
-import { withTimeout } from '../shared/timeout.js';
-import { UnreachableCaseError } from '../shared/unreachable.js';
+import { errorSummary } from '../common/error-summary.js';
+import { type Logger } from '../common/logger.js';
+import { withTimeout } from '../common/timeout.js';
+import { UnreachableCaseError } from '../common/unreachable.js';
 import { type NiceClient, type NiceTenant } from '../nice/types.js';
 import { type Handoff, type HandoffError } from './model.js';
 import { type HandoffEvents, type HandoffRecord, type HandoffStore, toHandoff, toHandoffOrNull } from './ports.js';

@@ -3,8 +3,8 @@
  * `lastError`. Errors are read structurally (`code`, `retryable`, `upstreamStatus`, `attempts`,
  * `message`), so the domain depends on the shape `src/nice/errors.ts` promises, not on its class.
  */
-import { UnreachableCaseError } from '../shared/unreachable.js';
-import { CXONE_ERROR_CODES, type HandoffErrorCode, isOneOf, RETRYABLE_HANDOFF_ERROR_CODES } from '../shared/vocabulary.js';
+import { UnreachableCaseError } from '../common/unreachable.js';
+import { CXONE_ERROR_CODES, type HandoffErrorCode, isOneOf, RETRYABLE_HANDOFF_ERROR_CODES } from '../common/vocabulary.js';
 import { NotRetryableError } from './errors.js';
 import { type Handoff, type HandoffError } from './model.js';
 

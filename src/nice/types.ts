@@ -3,7 +3,7 @@
  * store: it takes a tenant's CXone settings and talks HTTP to CXone (or the simulator).
  */
 import { type CxoneTenantSettings } from '../config/tenant.js';
-import { type CxoneErrorCode } from '../shared/vocabulary.js';
+import { type CxoneErrorCode } from '../common/vocabulary.js';
 
 /** What the client needs to know about a tenant: a stable key for caches and its CXone settings. */
 export interface NiceTenant {

@@ -1,4 +1,4 @@
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { type HandoffStore } from '../handoff/ports.js';
 import { openPgliteStore } from './pglite.store.js';
 import { openPostgresStore } from './postgres.store.js';

@@ -22,8 +22,8 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { type HandoffChange } from '../handoff/ports.js';
-import { HANDOFF_ERROR_CODES, HANDOFF_STATES } from '../shared/vocabulary.js';
-import { type Logger } from '../shared/logger.js';
+import { HANDOFF_ERROR_CODES, HANDOFF_STATES } from '../common/vocabulary.js';
+import { type Logger } from '../common/logger.js';
 
 /** The channel every replica LISTENs on. */
 export const HANDOFF_CHANGED_CHANNEL = 'handoff_changed';

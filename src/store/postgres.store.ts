@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../handoff/errors.js';
-import { type Logger } from '../shared/logger.js';
+import { type Logger } from '../common/logger.js';
 import { type HandoffStore } from '../handoff/ports.js';
 import { runMigrations } from './migrations.js';
 import { type SqlExecutor, SqlHandoffStore } from './sql-handoff-store.js';

@@ -4,7 +4,7 @@
  * an executor may batch writes from concurrent callers into one transaction.
  */
 import { type Call, type HandoffError } from '../handoff/model.js';
-import { type HandoffErrorCode, type HandoffState, isUuid } from '../shared/vocabulary.js';
+import { type HandoffErrorCode, type HandoffState, isUuid } from '../common/vocabulary.js';
 import {
   type HandoffOutcome,
   type HandoffRecord,

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger } from 'pino';
 import { loadConfig, type GatewayConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type GatewayDeps, type RunningGateway } from '../../src/main.js';
 import { DEMO, startSimulator, type RunningSimulator, type StartSimulatorOptions } from '../../simulator/index.js';
 import { createTestDatabase } from './database.js';

@@ -6,7 +6,7 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { DEMO } from '../../simulator/index.js';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
 import { SIGNAL, type HandoffView } from './gateway-operations.js';

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type RunningGateway } from '../../src/main.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/store/handoff-notifications.js';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';

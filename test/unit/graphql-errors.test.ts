@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { HandoffNotFoundError, IdempotencyConflictError, NotRetryableError, SipParseError, StoreUnavailableError } from '../../src/handoff/errors.js';
-import { HANDOFF_ERROR_CODES } from '../../src/shared/vocabulary.js';
+import { HANDOFF_ERROR_CODES } from '../../src/common/vocabulary.js';
 import { createFormatError, ERROR_CATALOGUE, ErrorCode, toGraphQLError } from '../../src/graphql/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger } from '../../src/shared/logger.js';
+import { type Logger } from '../../src/common/logger.js';
 import { type NiceClient, type NiceTenant, type SignalOptions, type SignalResult } from '../../src/nice/types.js';
 
 export interface LogEntry {

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../../src/handoff/cursor.js';
 import { InvalidCursorError } from '../../src/handoff/errors.js';
 import { canonicalJson, inputHash } from '../../src/handoff/idempotency.js';
 import { failureError, progressError, readNiceFailure } from '../../src/handoff/signal-outcome.js';
-import { RETRYABLE_HANDOFF_ERROR_CODES } from '../../src/shared/vocabulary.js';
+import { RETRYABLE_HANDOFF_ERROR_CODES } from '../../src/common/vocabulary.js';
 
 describe('inputHash', () => {
   const base = { contactId: '1', params: ['a', 'b'], context: { x: 1, y: { z: [1, 2] } } };

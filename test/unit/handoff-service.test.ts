@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandoffNotFoundError, IdempotencyConflictError, InvalidCursorError, NotRetryableError } from '../../src/handoff/errors.js';
 import { type Handoff, type SignalRequest } from '../../src/handoff/model.js';
-import { type HandoffErrorCode } from '../../src/shared/vocabulary.js';
+import { type HandoffErrorCode } from '../../src/common/vocabulary.js';
 import { CallService } from '../../src/handoff/call.service.js';
 import { HandoffService, type HandoffServiceDeps, type HandoffServiceOptions } from '../../src/handoff/handoff.service.js';
 import { NiceError } from '../../src/nice/errors.js';

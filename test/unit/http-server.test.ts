@@ -11,7 +11,7 @@ import { createTenantRegistry } from '../../src/config/tenant-registry.js';
 import { SipParseError, StoreUnavailableError } from '../../src/handoff/errors.js';
 import { type ParsedInvite } from '../../src/handoff/model.js';
 import { hashKey } from '../../src/http/auth.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { FakeHandoffs } from './graphql-fake-handoffs.js';
 

@@ -22,7 +22,7 @@ describe('layer rule', () => {
     { file: 'src/graphql/bad.ts', source: "import { x } from '../http/server.js';" },
     { file: 'src/config/bad.ts', source: "import { x } from '../nice/types.js';" },
     { file: 'src/nice/bad.ts', source: "import { x } from '../handoff/model.js';" },
-    { file: 'src/shared/bad.ts', source: "import { x } from '../config/config.js';" },
+    { file: 'src/common/bad.ts', source: "import { x } from '../config/config.js';" },
     { file: 'src/http/bad.ts', source: "import { x } from '../nice/types.js';" },
     { file: 'src/http/bad.ts', source: "import { x } from '../composition/metrics-policy.js';" },
     { file: 'src/http/nested/bad.ts', source: "import { x } from '../../store/pglite.store.js';" },
@@ -39,7 +39,7 @@ describe('layer rule', () => {
     { file: 'src/handoff/ok.ts', source: "import { x } from '../nice/types.js';" },
     { file: 'src/graphql/ok.ts', source: "import { x } from '../handoff/model.js';" },
     { file: 'src/http/ok.ts', source: "import { x } from '../graphql/errors.js';" },
-    { file: 'src/config/ok.ts', source: "import { x } from '../shared/vocabulary.js';" },
+    { file: 'src/config/ok.ts', source: "import { x } from '../common/vocabulary.js';" },
     { file: 'src/composition/ok.ts', source: "import { x } from '../store/handoff-notifications.js';" },
     { file: 'src/main.ts', source: "import { x } from './store/create-store.js';" },
     { file: 'src/handoff/ok.ts', source: "import { x } from './model.js';" },
@@ -49,6 +49,6 @@ describe('layer rule', () => {
 
   it('names the folders a layer may import in its message', async () => {
     const [message] = await layerErrors('src/store/bad.ts', "import { x } from '../graphql/errors.js';");
-    expect(message).toContain('src/store/ may import only src/handoff/, src/config/, src/shared/');
+    expect(message).toContain('src/store/ may import only src/handoff/, src/config/, src/common/');
   });
 });

@@ -1,7 +1,7 @@
 /** The gateway's logger: JSON lines by default, pino-pretty's lines on request, redacted either way. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 
 function captured(pretty: boolean): { lines: string[]; log: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
