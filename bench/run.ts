@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the gateway measured side by side with its baselines in one run (DESIGN §12).
+ * `npm run bench`: the gateway measured side by side with its baselines in one run (docs/architecture.md, "Known-good choices on this machine").
  * Every server runs in a child process; this process only generates load (autocannon) and reads
  * the answers. Machines are noisy, so every figure that is compared is a ratio or a count measured
  * in this same run. Prints one table and writes it to `bench/results/latest.json`.

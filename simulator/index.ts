@@ -1,5 +1,5 @@
 /**
- * The CXone simulator (DESIGN §8): `startSimulator()` for tests and scripts, `createSimulatorApp()`
+ * The CXone simulator (docs/architecture.md, "The simulator"): `startSimulator()` for tests and scripts, `createSimulatorApp()`
  * to test the pipeline without listening, the demo seed, and the pieces they are built from.
  */
 import { type AddressInfo } from 'node:net';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const PERMISSIONS = ['signal'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Default SIP header that carries the contact id (DESIGN §6). */
+/** Default SIP header that carries the contact id (docs/architecture.md, "CXone wire contract"). */
 export const DEFAULT_CONTACT_ID_HEADER = 'X-ContactID';
 
 const digits = z.union([z.string().regex(/^\d{1,20}$/, 'must be digits'), z.number().int().positive()]).transform(String);

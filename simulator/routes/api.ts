@@ -1,5 +1,5 @@
 /**
- * The CXone API routes the gateway uses (DESIGN §6): signal a contact, end a contact, list active
+ * The CXone API routes the gateway uses (docs/architecture.md, "CXone wire contract"): signal a contact, end a contact, list active
  * contacts. Paths match case-insensitively under any `v{N}.0`; each checks, in order: the bearer
  * token (401), permission (403), input (400), the contact (404).
  */

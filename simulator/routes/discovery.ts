@@ -1,4 +1,4 @@
-/** OIDC discovery and CXone tenant discovery (DESIGN §6); both public, both derived from the request's origin. */
+/** OIDC discovery and CXone tenant discovery (docs/architecture.md, "CXone wire contract"); both public, both derived from the request's origin. */
 import { apiError } from '../errors.js';
 import { type RouteDeps } from '../options.js';
 import { type Reply, type RouteContext, type RouteDef } from '../pipeline.js';

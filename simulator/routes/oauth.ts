@@ -1,5 +1,5 @@
 /**
- * The token endpoint (DESIGN §6): password grant with the access key as username/password and the
+ * The token endpoint (docs/architecture.md, "CXone wire contract"): password grant with the access key as username/password and the
  * API client in HTTP Basic, refresh_token grant; form-urlencoded only; RFC 6749 errors.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,6 +1,6 @@
 import { type KeyScope } from '../common/vocabulary.js';
 
-/** The four credentials CXone's password grant needs (DESIGN §6). Never logged, never serialized. */
+/** The four credentials CXone's password grant needs (docs/architecture.md, "CXone wire contract"). Never logged, never serialized. */
 export interface CxoneCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -26,7 +26,7 @@ export interface TenantKey {
   readonly scope: KeyScope;
 }
 
-/** A customer project, validated and frozen at start (DESIGN §5). */
+/** A customer project, validated and frozen at start (docs/architecture.md, "Tenants, keys and config"). */
 export interface Tenant {
   /** Stable id, e.g. `demo`; stored with every handoff. */
   readonly id: string;

@@ -1,5 +1,5 @@
 /**
- * The tenants file (DESIGN §5): its zod schema, secret references and the checks that span tenants.
+ * The tenants file (docs/architecture.md, "Tenants, keys and config"): its zod schema, secret references and the checks that span tenants.
  * Messages name the field and never carry a value read from the file, the environment or a secret
  * file, so a config error can be printed and logged as it is.
  */

@@ -181,7 +181,7 @@ export function createFormatError(log: ErrorLog) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     // Apollo reports every parser error as GRAPHQL_PARSE_FAILED; a document over the token limit
-    // was refused for its size (DESIGN §9), not for its syntax.
+    // was refused for its size (docs/architecture.md, "Errors"), not for its syntax.
     const tokens = code === ErrorCode.GraphqlParseFailed ? TOKEN_LIMIT.exec(formatted.message) : null;
     if (tokens) {
       return { message: `The document has more than ${tokens[1] ?? ''} tokens, the limit. Send a smaller query.`, extensions: { code: ErrorCode.QueryTooComplex } };

@@ -1,6 +1,6 @@
 /**
  * Domain errors of the handoff layer. The GraphQL layer translates each to its public code
- * (DESIGN §9); nothing here knows about GraphQL.
+ * (docs/architecture.md, "Errors"); nothing here knows about GraphQL.
  */
 
 /** Same idempotency key, different input. */

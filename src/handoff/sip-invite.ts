@@ -1,7 +1,7 @@
 /**
  * Parses the initial SIP INVITE a voice agent received from CXone (RFC 3261 §7) down to what the
  * gateway keeps: the pseudo number dialled, the caller, the Call-ID and the CXone contact id carried
- * in a tenant-chosen X-header (DESIGN §6).
+ * in a tenant-chosen X-header (docs/architecture.md, "CXone wire contract").
  *
  * Accepted: header names in any case and in compact form, folded (continued) header lines, CRLF or
  * bare LF line ends, blank lines before the request line. Rejected with a `SipParseError` naming the

@@ -1,5 +1,5 @@
 /**
- * Limits on aliases and directives per operation (DESIGN §10), counted by graphql-armor's
+ * Limits on aliases and directives per operation (docs/architecture.md, "Operations"), counted by graphql-armor's
  * validation rules and refused as QUERY_TOO_COMPLEX before any resolver runs. The token limit is
  * graphql-js's own `parseOptions.maxTokens` (set in server.ts): it must stop the parser itself, and
  * graphql-armor's max-tokens is an Envelop parser plugin Apollo Server cannot host

@@ -1,6 +1,6 @@
 /**
  * API-key authentication: `Authorization: Bearer <key>` → SHA-256 → the tenant registry → the key's
- * tenant and scope. Keys are known only by their hashes (DESIGN §5).
+ * tenant and scope. Keys are known only by their hashes (docs/architecture.md, "Tenants, keys and config").
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type TenantRegistry } from '../config/tenant-registry.js';

@@ -1,6 +1,6 @@
 /**
  * The offline GraphQL explorer: GraphiQL 3.9's prebuilt UMD bundle with React 18, served from the
- * project's own node_modules. No CDN, no bundler: the page works with the network off (DESIGN §12).
+ * project's own node_modules. No CDN, no bundler: the page works with the network off (docs/architecture.md, "Known-good choices on this machine").
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

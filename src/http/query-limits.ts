@@ -1,5 +1,5 @@
 /**
- * Limits on what one GraphQL operation may ask for (DESIGN §10): its depth and its complexity (one
+ * Limits on what one GraphQL operation may ask for (docs/architecture.md, "Operations"): its depth and its complexity (one
  * point per field, aliases included, so a batch of 1,000 aliased lookups is refused). Checked once
  * the operation is resolved, before any resolver runs; a refusal is QUERY_TOO_COMPLEX.
  */

@@ -1,5 +1,5 @@
 /**
- * CXone discovery (DESIGN §6): the issuer's OpenID configuration gives the `token_endpoint`; the
+ * CXone discovery (docs/architecture.md, "CXone wire contract"): the issuer's OpenID configuration gives the `token_endpoint`; the
  * tenant's CXone configuration (keyed by the `tenantId` claim of the id_token) gives the
  * `api_endpoint`. Both are cached as single-flight promises; a failed lookup is not cached, and
  * the client forgets an entry when using it fails, so the next attempt re-discovers.

@@ -1,5 +1,5 @@
 /**
- * The catalogue of CXone failures (DESIGN §6, §9). One public class, `NiceError`, carries a stable
+ * The catalogue of CXone failures (docs/architecture.md, "CXone wire contract", "Errors"). One public class, `NiceError`, carries a stable
  * `code` (a `NiceErrorCode`), whether a later attempt could succeed, and what the upstream said
  * (status, `CorrelationId`, `Retry-After`, the OAuth `error` field or a short sanitized snippet).
  *
@@ -30,7 +30,7 @@ export interface NiceErrorInit {
 /** A CXone call failed. `code` is stable API; `message` is for humans. */
 export class NiceError extends Error {
   override readonly name = 'NiceError';
-  /** One of `NiceErrorCode` (DESIGN §9). */
+  /** One of `NiceErrorCode` (docs/architecture.md, "Errors"). */
   readonly code: NiceErrorCode;
   /** Whether a later attempt could succeed (5xx, 429, timeouts, connection failures). */
   readonly retryable: boolean;
@@ -156,7 +156,7 @@ const withDetail = (message: string, detail: string | undefined): string =>
   detail === undefined || detail === '' ? message : `${message} Upstream said: "${detail}".`;
 
 /**
- * Classifies a non-2xx answer of the Signal API (DESIGN §6): 404 contact gone, 400 and other
+ * Classifies a non-2xx answer of the Signal API (docs/architecture.md, "CXone wire contract"): 404 contact gone, 400 and other
  * 4xx bad request, 401/403 auth (the client retries once with a fresh token before this becomes
  * final), 429 throttled, 5xx and anything else unavailable.
  */

@@ -1,5 +1,5 @@
 /**
- * `createNiceClient`: signals CXone contacts (DESIGN §6). Each try gets a token (cached, single
+ * `createNiceClient`: signals CXone contacts (docs/architecture.md, "CXone wire contract"). Each try gets a token (cached, single
  * flight), the tenant's API endpoint (config or discovery) and sends one Signal API request; a
  * 401/403 invalidates the token and re-sends once with a fresh one; retryable failures go through
  * the retry policy within the caller's deadline.

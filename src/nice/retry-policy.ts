@@ -1,5 +1,5 @@
 /**
- * The retry policy of a signal (DESIGN §6): retryable failures (5xx, 429, timeouts, connection
+ * The retry policy of a signal (docs/architecture.md, "CXone wire contract"): retryable failures (5xx, 429, timeouts, connection
  * failures) are retried with capped exponential backoff and jitter, waiting at least what
  * `Retry-After` asked, and only while the wait ends before the deadline. Final failures (400, 404,
  * credentials) are not retried.

@@ -1,5 +1,5 @@
 /**
- * Access tokens per tenant (DESIGN §6, "Client rules"): cached, fetched at most once at a time
+ * Access tokens per tenant (docs/architecture.md, "CXone wire contract", "Client rules"): cached, fetched at most once at a time
  * (single flight: any number of concurrent callers share one request), refreshed ahead of expiry,
  * and invalidated when the Signal API refuses one.
  *

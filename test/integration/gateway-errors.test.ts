@@ -1,5 +1,5 @@
 /**
- * Every request-error code of DESIGN §9, reached over HTTP against the real gateway, simulator and
+ * Every request-error code of docs/architecture.md, "Errors", reached over HTTP against the real gateway, simulator and
  * store.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * What an operator sees of one signalContact (DESIGN §10): the Prometheus counters, the CXone latency
+ * What an operator sees of one signalContact (docs/architecture.md, "Operations"): the Prometheus counters, the CXone latency
  * histogram and the token fetch on `/metrics`, and JSON log lines that carry the request id, tenant,
  * contact id and handoff id but never a key, secret or token. The gateway runs in process with its
  * log captured and its CXone traffic recorded, against the real simulator.

@@ -33,7 +33,7 @@ describe('gateway restart on the same data directory', () => {
     const finished = await settled(stack, slowCall.contactId, STACK_KEYS.read, 20_000);
     expect(finished).toMatchObject({ id: pending.id, state: 'SIGNALED', params: ['across', 'restart'] });
     const received = await stack.sim.signals(slowCall.contactId);
-    // At least once towards CXone (DESIGN §7): the delayed first request may also have been recorded.
+    // At least once towards CXone (docs/architecture.md, "Handoff lifecycle and the store"): the delayed first request may also have been recorded.
     expect(received.length).toBeGreaterThanOrEqual(1);
     expect(received.every((s) => JSON.stringify(s.params) === JSON.stringify(['across', 'restart']))).toBe(true);
   });

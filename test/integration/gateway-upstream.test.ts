@@ -1,6 +1,6 @@
 /**
  * What happens at CXone is data: each simulator fault ends in the handoff's `state` and
- * `lastError.code` (DESIGN §9), and `retryHandoff` re-runs a FAILED handoff with a retryable cause.
+ * `lastError.code` (docs/architecture.md, "Errors"), and `retryHandoff` re-runs a FAILED handoff with a retryable cause.
  * Short budgets keep the suite quick: one attempt may take 300 ms, a handoff 1.5 s.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

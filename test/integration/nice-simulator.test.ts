@@ -149,7 +149,7 @@ describe('against the simulator', () => {
 
   // `recorded`: signals the simulator ends up recording. A fault that replaces the answer after the
   // handler ran (malformed 500) or delays it past our timeout records a signal we then send again:
-  // at-least-once towards CXone, as DESIGN §7 says.
+  // at-least-once towards CXone, as docs/architecture.md, "Handoff lifecycle and the store" says.
   it.each<{ name: string; fault: FaultSpec; attempts: number; recorded: number }>([
     { name: 'token 500 once', fault: { route: 'token', kind: 'status', status: 500, count: 1 }, attempts: 2, recorded: 1 },
     { name: 'token 503 HTML once', fault: { route: 'token', kind: 'status', status: 503, body: '<html><title>Down</title></html>', count: 1 }, attempts: 2, recorded: 1 },

@@ -1,5 +1,5 @@
 /**
- * Crash recovery (issue 7, DESIGN §7): 1,000 `signalContact` with idempotency keys at concurrency
+ * Crash recovery (issue 7, docs/architecture.md, "Handoff lifecycle and the store"): 1,000 `signalContact` with idempotency keys at concurrency
  * 50 against a gateway child process, SIGKILL mid-burst, a new process on the same data directory
  * (PGlite) or database (PostgreSQL), the unanswered requests sent again with the same keys. Then:
  * one handoff per key, all SIGNALED by the retry worker, every contact signalled at CXone, and

@@ -1,6 +1,6 @@
 /**
  * The fault matrix (issue 7): every CXone failure the simulator can play, against a gateway child
- * process with short budgets, ends in the state and `lastError.code` DESIGN §6/§7/§9 prescribe,
+ * process with short budgets, ends in the state and `lastError.code` docs/architecture.md, "CXone wire contract", "Handoff lifecycle and the store", "Errors" prescribe,
  * after the expected number of attempts, and no request outlives its deadline plus one attempt
  * timeout. The matrix is printed as a markdown table (copied into docs/reliability.md).
  *

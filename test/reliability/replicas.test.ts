@@ -1,5 +1,5 @@
 /**
- * Two gateway replicas (child processes) on one PostgreSQL database (issue 7, DESIGN §7): in normal
+ * Two gateway replicas (child processes) on one PostgreSQL database (issue 7, docs/architecture.md, "Handoff lifecycle and the store"): in normal
  * operation every handoff is worked by the replica that accepted it and CXone gets one signal per
  * contact; rows held by a replica that is SIGKILLed are finished by the others once the lease runs
  * out, each row by exactly one of them (`FOR UPDATE SKIP LOCKED`).

@@ -1,4 +1,4 @@
-/** The committed `schema.graphql` is the schema the code builds, and keeps DESIGN §4's names. */
+/** The committed `schema.graphql` is the schema the code builds, and keeps docs/architecture.md, "GraphQL contract"'s names. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { schemaSdl } from '../../src/graphql/schema-file.js';

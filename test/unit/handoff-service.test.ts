@@ -1,6 +1,6 @@
 /**
  * HandoffService over the embedded PGlite store with a scripted CXone client: the lifecycle of
- * DESIGN §7 (durable PENDING first, wait bounded, outcomes, idempotency, retry worker, retry rules).
+ * docs/architecture.md, "Handoff lifecycle and the store" (durable PENDING first, wait bounded, outcomes, idempotency, retry worker, retry rules).
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';

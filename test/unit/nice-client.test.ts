@@ -1,6 +1,6 @@
 /**
  * The CXone client against undici's MockAgent, passed in as the dispatcher: the exact wire format
- * of every request and the handling of every answer of DESIGN §6.
+ * of every request and the handling of every answer of docs/architecture.md, "CXone wire contract".
  *
  * Why MockAgent and not nock: nock 14 (through @mswjs/interceptors) patches `node:http` and the
  * global `fetch`, but npm undici's `Agent`/`Pool` write to their own sockets, so nock never sees

@@ -6,7 +6,7 @@ import { parseInvite } from '../../src/handoff/sip-invite.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 0', ''].join('\r\n');
 
-/** The simulator's INVITE (DESIGN §6): Request-URI and To carry the pseudo number. */
+/** The simulator's INVITE (docs/architecture.md, "CXone wire contract"): Request-URI and To carry the pseudo number. */
 const HEADERS: readonly string[] = [
   'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds',
   'Max-Forwards: 70',
