@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, readTenantsFile } from './config/config.js';
 import { ENV_VARS } from './config/env-vars.js';
 import { createLogger } from './common/logger.js';
 import { startGateway } from './main.js';
@@ -23,6 +23,7 @@ function help(): string {
     '',
     'Tenants file secrets are references: "env:NAME" or "file:/path".',
     'SIGTERM/SIGINT: stop accepting, finish in-flight requests, leave PENDING handoffs for the next start, exit 0.',
+    'SIGHUP (or a change of TENANTS_FILE): reload the tenants file; an invalid file is refused and the tenants in force stay.',
     '',
   ].join('\n');
 }
@@ -53,7 +54,12 @@ async function run(argv: readonly string[]): Promise<void> {
 
   // JSON for machines; a developer at a terminal reads pino-pretty's lines (LOG_PRETTY decides when set).
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty ?? (!config.production && process.stdout.isTTY === true) });
-  const gateway = await startGateway(config, { log });
+  const io = { readFile: (path: string) => readFileSync(path, 'utf8') };
+  const gateway = await startGateway(config, { log, loadTenants: () => readTenantsFile(config.tenantsFile, process.env, io) });
+  // SIGHUP: read the tenants file again (it is also watched); a refused file changes nothing.
+  process.on('SIGHUP', () => {
+    gateway.reloadTenants();
+  });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -129,6 +129,26 @@ function withoutEmpty(env: Readonly<Record<string, string | undefined>>): Record
 }
 
 /**
+ * Reads and validates the tenants file at `path` (its `env:` references resolved from `env`): the
+ * tenants, or every problem found, each naming the field. Used at start and for a reload.
+ */
+export function readTenantsFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+  io: { readonly readFile: (path: string) => string },
+): { readonly ok: true; readonly tenants: readonly Tenant[] } | { readonly ok: false; readonly problems: readonly string[] } {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (error) {
+    return { ok: false, problems: [`TENANTS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`] };
+  }
+  const sources: SecretSources = { env, readFile: io.readFile };
+  const result = parseTenantsFile(text, path, sources);
+  return result.ok ? { ok: true, tenants: deepFreeze(result.tenants) } : result;
+}
+
+/**
  * Reads the configuration from `env` (e.g. `process.env`) and the tenants file it names. Throws a
  * `ConfigError` listing every problem; returns a frozen `GatewayConfig`.
  */
@@ -139,21 +159,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${issue.message}`);
   }
 
-  let tenants: Tenant[] = [];
-  const tenantsFile = env.TENANTS_FILE;
-  if (tenantsFile) {
-    let text: string | undefined;
-    try {
-      text = io.readFile(tenantsFile);
-    } catch (error) {
-      problems.push(`TENANTS_FILE: cannot read ${tenantsFile} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
-    }
-    if (text !== undefined) {
-      const sources: SecretSources = { env, readFile: io.readFile };
-      const result = parseTenantsFile(text, tenantsFile, sources);
-      if (result.ok) tenants = result.tenants;
-      else problems.push(...result.problems);
-    }
+  let tenants: readonly Tenant[] = [];
+  if (env.TENANTS_FILE) {
+    const loaded = readTenantsFile(env.TENANTS_FILE, env, io);
+    if (loaded.ok) tenants = loaded.tenants;
+    else problems.push(...loaded.problems);
   }
 
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
