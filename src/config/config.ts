@@ -10,7 +10,14 @@ import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 import { parseTenantsFile, type SecretSources } from './tenants-file.js';
 
 /** Where handoffs are kept: embedded PGlite in a directory, or a shared PostgreSQL. */
-export type StoreConfig = { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
+export type StoreConfig =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      /** Most connections this replica opens, the LISTEN connection aside (default 10). */
+      readonly poolSize?: number;
+    };
 
 
 export interface GatewayConfig {
@@ -87,6 +94,7 @@ const envSchema = z.object({
   TENANTS_FILE: z.string({ error: 'is required: the path of the tenants file (JSON)' }).min(1, 'must not be empty'),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  DATABASE_POOL_SIZE: integer(10, 1, 1000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
@@ -181,7 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     },
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
-    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { kind: 'pglite', dataDir: e.DATA_DIR },
     signal: {
       waitMs: e.SIGNAL_WAIT_MS,
       budgetMs: e.SIGNAL_BUDGET_MS,

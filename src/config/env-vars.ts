@@ -15,6 +15,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'TENANTS_FILE', default: undefined, description: 'Path of the tenants file (JSON). Required.' },
   { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset.' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
+  { name: 'DATABASE_POOL_SIZE', default: '10', description: 'Most PostgreSQL connections one replica opens (plus one LISTEN connection); replicas x (pool + 1) must stay under max_connections.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'LOG_PRETTY', default: 'on when stdout is a terminal, unless production', description: 'Human-readable log lines through pino-pretty (a dev dependency) instead of JSON (true/false).' },
   { name: 'NODE_ENV', default: 'development', description: '`production` turns introspection and the explorer off by default.' },

@@ -1,4 +1,5 @@
 /** `loadConfig`: defaults, the store union, secrets by reference, and every problem reported at once. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV_NAMES, ConfigError, loadConfig } from '../../src/config/config.js';
 import { ENV_VARS } from '../../src/config/env-vars.js';
@@ -83,7 +84,8 @@ describe('loadConfig', () => {
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = load({ DATABASE_URL: 'postgres://gw:pw@db:5432/gw', DATA_DIR: '/ignored' }, { tenants: [tenantJson()] });
-    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://gw:pw@db:5432/gw' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://gw:pw@db:5432/gw', poolSize: 10 });
+    expect(load({ DATABASE_URL: 'postgres://db/gw', DATABASE_POOL_SIZE: '25' }, { tenants: [tenantJson()] }).store).toMatchObject({ poolSize: 25 });
   });
 
   it('turns introspection and the explorer off by default in production, and lets env switch them', () => {
@@ -98,6 +100,13 @@ describe('loadConfig', () => {
     { LOG_PRETTY: 'off', logPretty: false },
   ])('reads LOG_PRETTY=$LOG_PRETTY as $logPretty (unset: the process decides by its terminal)', ({ LOG_PRETTY, logPretty }) => {
     expect(load(LOG_PRETTY === undefined ? {} : { LOG_PRETTY }, { tenants: [tenantJson()] }).logPretty).toBe(logPretty);
+  });
+
+  it('has one README configuration row per variable, each once', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect([...rows].sort()).toEqual(ENV_VARS.map((v) => v.name).sort());
   });
 
   it('documents exactly the variables it reads in ENV_VARS (the list behind --help)', () => {
