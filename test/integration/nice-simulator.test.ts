@@ -127,7 +127,7 @@ describe('against the simulator', () => {
 
   it.each([
     { name: 'wrong client secret', overrides: { clientSecret: 'nope' }, upstreamStatus: 401 },
-    { name: 'wrong access key secret', overrides: { accessKeySecret: 'nope' }, upstreamStatus: 400 },
+    { name: 'wrong access key secret', overrides: { accessKeySecret: 'nope' }, upstreamStatus: 401 },
   ])('$name is a final CXONE_AUTH_FAILED from the token endpoint', async ({ overrides, upstreamStatus }) => {
     const contactId = await sim.newCall();
     const error = await failure(newClient().signal(sim.tenant(overrides), contactId, [], { deadline: soon() }));
