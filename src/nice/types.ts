@@ -3,13 +3,30 @@
  * store: it takes a tenant's CXone settings and talks HTTP to CXone (or the simulator).
  */
 
-/** The four credentials CXone's password grant needs (DESIGN §6). Never logged, never serialized. */
+/**
+ * A tenant's CXone credentials (DESIGN §6). Never logged, never serialized. The password grant
+ * needs all four; the access-key grant only the access key (no API client).
+ */
 export interface CxoneCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
+  readonly clientId?: string | undefined;
+  readonly clientSecret?: string | undefined;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
 }
+
+/**
+ * How the client gets a token: `password` (OAuth password grant at the discovered token endpoint,
+ * API client in HTTP Basic; NICE's documented way) or `access-key` (`POST
+ * {authEndpoint}/authentication/v1/token/access-key` with a JSON body, no API client).
+ */
+export type CxoneGrant = 'password' | 'access-key';
+
+/**
+ * Where a signal's p1..p9 travel: `body` (a JSON object, as NICE's SDK and connector send them;
+ * long values fit) or `query` (the query string, as generated API clients do; the request line
+ * limits their size).
+ */
+export type SignalParamsTransport = 'body' | 'query';
 
 /** Per-tenant CXone settings, already resolved from config (secrets dereferenced). */
 export interface CxoneTenantSettings {
@@ -20,6 +37,15 @@ export interface CxoneTenantSettings {
   readonly credentials: CxoneCredentials;
   /** When set, skips tenant discovery (`/.well-known/cxone-configuration`). */
   readonly apiEndpoint?: string | undefined;
+  /** Default `password`. */
+  readonly grant?: CxoneGrant | undefined;
+  /**
+   * Base URL of the access-key grant, e.g. `https://na1.nice-incontact.com` (the tenant's area
+   * host); default: the issuer. Only read with `grant: 'access-key'`.
+   */
+  readonly authEndpoint?: string | undefined;
+  /** Default `body`. */
+  readonly signalParams?: SignalParamsTransport | undefined;
 }
 
 /** What the client needs to know about a tenant: a stable key for caches and its CXone settings. */
@@ -69,7 +95,8 @@ export interface NiceHooks {
 /** The CXone client used by the handoff service. */
 export interface NiceClient {
   /**
-   * Signals a contact with up to 9 params (p1..p9 in order). Resolves on any 2xx; otherwise rejects
+   * Signals a contact with up to 9 params (p1..p9 in order), each at most
+   * `MAX_SIGNAL_PARAM_LENGTH` characters (src/shared/signal-limits.ts). Resolves on any 2xx; otherwise rejects
    * with a `NiceError` (see `src/nice/errors.ts`) whose `code` is a `NiceErrorCode`, `retryable`
    * says whether a later attempt could succeed, and `attempts` counts the tries made (as in
    * `SignalResult`; 0 when the input was rejected before any).
