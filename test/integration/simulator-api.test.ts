@@ -176,6 +176,12 @@ describe('simulator: Signal API', () => {
     expect(await lastSignal(contactId)).toEqual(before);
   });
 
+  it('answers a request head over Node’s raised 64 KiB limit with 431 in the CXone shape', async () => {
+    const response = await rawPost(pathOfRequestLine(70 * 1024));
+    expect(response.status).toBe(431);
+    expect(JSON.parse(response.body)).toEqual({ error: 'request_header_fields_too_large', message: expect.any(String) });
+  });
+
   it('answers 414 on any path, before authentication', async () => {
     const response = await fetch(`${sim.current.url}/nowhere?x=${'y'.repeat(MAX_REQUEST_LINE_BYTES)}`);
     expect(response.status).toBe(414);
