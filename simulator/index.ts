@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createSimulatorApp } from './app.js';
 import { DEMO_SEED } from './demo.js';
+import { createIdTokenSigner } from './id-token.js';
 import { type SimulatorBehaviour } from './options.js';
 import { parseSeed, type Seed, type SeedInput } from './seed.js';
 import { SipAgent } from './sip-agent.js';
@@ -69,7 +70,10 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const state = createSimulatorState(options.seed === undefined ? DEMO_SEED : parseSeed(options.seed));
   const sip = new SipAgent({ address: options.sipAddress ?? '127.0.0.1', log });
   const closing = new AbortController();
-  const app = createSimulatorApp(state, { ...options, log, sip, closing: closing.signal });
+  // The RSA key is made off the event loop; waiting for it here keeps the first token request fast.
+  const idTokens = createIdTokenSigner();
+  await idTokens.jwks();
+  const app = createSimulatorApp(state, { ...options, log, sip, idTokens, closing: closing.signal });
   // Node's default 16 KiB header limit would answer a long request line itself; raised so that the
   // app's 8 KiB request-line rule (414, app.ts) is what a client meets, as in front of CXone.
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);

@@ -10,7 +10,7 @@ export const JWKS_PATH = '/auth/jwks';
 export function discoveryRoutes(deps: RouteDeps): RouteDef[] {
   return [
     { method: 'get', path: '/.well-known/openid-configuration', fault: 'discovery', shape: 'cxone', handle: openidConfiguration },
-    { method: 'get', path: JWKS_PATH, fault: 'discovery', shape: 'cxone', handle: () => ({ kind: 'json', status: 200, body: deps.idTokens.jwks() }) },
+    { method: 'get', path: JWKS_PATH, fault: 'discovery', shape: 'cxone', handle: async () => ({ kind: 'json', status: 200, body: await deps.idTokens.jwks() }) },
     { method: 'get', path: '/.well-known/cxone-configuration', fault: 'discovery', shape: 'cxone', handle: (ctx) => cxoneConfiguration(ctx, deps) },
   ];
 }

@@ -32,7 +32,7 @@ export function oauthRoutes(deps: RouteDeps): RouteDef[] {
   ];
 }
 
-function token(ctx: RouteContext, deps: RouteDeps): Reply {
+function token(ctx: RouteContext, deps: RouteDeps): Reply | Promise<Reply> {
   const { req } = ctx;
   if (ctx.bodyProblem !== undefined) return oauthError('invalid_request', 'The request body could not be read as a form.');
   if (!req.is('application/x-www-form-urlencoded')) {
@@ -79,7 +79,7 @@ function token(ctx: RouteContext, deps: RouteDeps): Reply {
 
 const accessKeyBody = z.strictObject({ accessKeyId: z.string().min(1), accessKeySecret: z.string().min(1) });
 
-function accessKeyToken(ctx: RouteContext, deps: RouteDeps): Reply {
+function accessKeyToken(ctx: RouteContext, deps: RouteDeps): Reply | Promise<Reply> {
   const body = jsonBody(ctx);
   if (!body.ok || body.value === undefined) {
     return oauthError('invalid_request', 'Send a JSON object {"accessKeyId", "accessKeySecret"} with Content-Type: application/json.');
@@ -98,12 +98,25 @@ function accessKeyToken(ctx: RouteContext, deps: RouteDeps): Reply {
 }
 
 /** The 200 answer shared by every grant: a token pair and an RS256 id_token. */
-function issue(ctx: RouteContext, deps: RouteDeps, grant: { clientId: string | null; key: AccessKeySeed; grantType: GrantType; now: number }): Reply {
+async function issue(ctx: RouteContext, deps: RouteDeps, grant: { clientId: string | null; key: AccessKeySeed; grantType: GrantType; now: number }): Promise<Reply> {
   const { clientId, key, grantType, now } = grant;
   const { tokenTtlSeconds, refreshTokenTtlSeconds } = deps.behaviour;
-  const issued = deps.state.issueTokens(clientId, key, grantType, now, { accessSeconds: tokenTtlSeconds, refreshSeconds: refreshTokenTtlSeconds });
   const unit = deps.state.businessUnit(key.businessUnit);
   const iat = Math.floor(now / 1000);
+  // Signed first: a signing failure then leaves no issued (and unanswered) token pair behind.
+  const idToken = await deps.idTokens.sign({
+    iss: ctx.baseUrl,
+    sub: `user:${key.accessKeyId}`,
+    // The access-key grant names no API client; the key is the audience then (inferred).
+    aud: clientId ?? key.accessKeyId,
+    iat,
+    exp: iat + tokenTtlSeconds,
+    tenantId: unit?.tenantId ?? '',
+    icBUId: Number(key.businessUnit),
+    icClusterId: 'SIM1',
+    name: key.accessKeyId,
+  });
+  const issued = deps.state.issueTokens(clientId, key, grantType, now, { accessSeconds: tokenTtlSeconds, refreshSeconds: refreshTokenTtlSeconds });
   ctx.log.info({ clientId, accessKeyId: key.accessKeyId, grantType, tokenId: issued.record.id }, 'token issued');
   return {
     kind: 'json',
@@ -114,18 +127,7 @@ function issue(ctx: RouteContext, deps: RouteDeps, grant: { clientId: string | n
       token_type: 'Bearer',
       expires_in: tokenTtlSeconds,
       refresh_token: issued.refreshToken,
-      id_token: deps.idTokens.sign({
-        iss: ctx.baseUrl,
-        sub: `user:${key.accessKeyId}`,
-        // The access-key grant names no API client; the key is the audience then (inferred).
-        aud: clientId ?? key.accessKeyId,
-        iat,
-        exp: iat + tokenTtlSeconds,
-        tenantId: unit?.tenantId ?? '',
-        icBUId: Number(key.businessUnit),
-        icClusterId: 'SIM1',
-        name: key.accessKeyId,
-      }),
+      id_token: idToken,
       issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
     },
   };
