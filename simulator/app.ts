@@ -36,7 +36,7 @@ export interface SimulatorAppOptions extends Partial<SimulatorBehaviour> {
   readonly stages?: readonly Stage[];
   /** Clock, epoch milliseconds (default `Date.now`): token and refresh-token expiry, timestamps. */
   readonly now?: () => number;
-  /** id_token signer (default: a fresh RSA key pair, made on first use). */
+  /** id_token signer (default: `createIdTokenSigner()`, the process's RSA key pair, made asynchronously). */
   readonly idTokens?: IdTokenSigner;
   /** Aborted when the simulator closes, so injected delays end with it. */
   readonly closing?: AbortSignal;
