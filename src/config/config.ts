@@ -4,6 +4,7 @@
  * deeply frozen.
  */
 import { z } from 'zod';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../common/signal-limits.js';
 import { type Tenant } from './tenant.js';
 import { formatPath } from '../common/format-path.js';
 import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
@@ -104,7 +105,8 @@ const envSchema = z.object({
   SIGNAL_BUDGET_MS: integer(8000, 1, 600_000),
   CXONE_ATTEMPT_TIMEOUT_MS: integer(2000, 1, 60_000),
   WORKER_INTERVAL_MS: integer(500, 10, 60_000),
-  MAX_PARAM_LENGTH: integer(256, 1, 4096),
+  // Never above what CXone (the simulator, for now) accepts: one definition in src/common.
+  MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
