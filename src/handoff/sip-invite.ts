@@ -193,20 +193,61 @@ function single(headers: ReadonlyMap<string, readonly string[]>, key: string): s
   return headers.get(key)?.[0] ?? '';
 }
 
-/** The URI of a name-addr (`"Name" <sip:...>;tag=x`) or addr-spec (`sip:...;tag=x`) header value. */
-function addressUri(value: string, field: string): string {
-  const open = value.indexOf('<');
-  if (open >= 0) {
-    const close = value.indexOf('>', open);
-    if (close < 0) throw new SipParseError(`The ${field} header has "<" without ">".`, field);
-    const uri = value.slice(open + 1, close).trim();
-    if (uri === '') throw new SipParseError(`The ${field} header has an empty URI.`, field);
+/**
+ * The URI of a `From` or `To` value (RFC 3261 §20.10, §20.20, §25.1): a name-addr
+ * (`[display-name] <URI>`) or an addr-spec (`URI`), then `;parameters`.
+ *
+ * In a name-addr only a `<` outside the display name opens the URI: a quoted-string display name
+ * (with quoted-pairs such as `\"` and `\\`) and parenthesised comments (nested, with quoted-pairs)
+ * are skipped, so `"<sip:+1@x>" <sip:+2@y>` is `sip:+2@y`. After the `>` only parameters may
+ * follow. A value without any `<` is an addr-spec, whose parameters start at the first `;`.
+ */
+export function addressUri(value: string, field: string): string {
+  if (!value.includes('<')) {
+    if (value.startsWith('"')) throw new SipParseError(`The ${field} header has a display name but no <URI>.`, field);
+    // Without angle brackets, parameters after ";" belong to the header, not the URI (RFC 3261 §20).
+    const uri = (value.split(';')[0] ?? '').trim();
+    if (uri === '' || /[\s"<>]/.test(uri)) throw new SipParseError(`The ${field} header has no URI.`, field);
     return uri;
   }
-  // Without angle brackets, parameters after ";" belong to the header, not the URI (RFC 3261 §20).
-  const uri = (value.split(';')[0] ?? '').trim();
-  if (uri === '' || /\s/.test(uri)) throw new SipParseError(`The ${field} header has no URI.`, field);
+  let i = 0;
+  while (i < value.length) {
+    const c = value[i];
+    if (c === '"') i = skipQuoted(value, i, field);
+    else if (c === '(') i = skipComment(value, i, field);
+    else if (c === '<') break;
+    else i += 1;
+  }
+  if (i >= value.length) throw new SipParseError(`The ${field} header has a display name but no <URI>.`, field);
+  const close = value.indexOf('>', i + 1);
+  if (close < 0) throw new SipParseError(`The ${field} header has "<" without ">".`, field);
+  const uri = value.slice(i + 1, close).trim();
+  if (uri === '') throw new SipParseError(`The ${field} header has an empty URI.`, field);
+  if (!/^\s*(?:;|$)/.test(value.slice(close + 1))) {
+    throw new SipParseError(`The ${field} header has text after its <URI> that is not a ;parameter.`, field);
+  }
   return uri;
+}
+
+/** Index just past the quoted-string that starts at `start` (RFC 3261 §25.1: qdtext and quoted-pairs). */
+function skipQuoted(value: string, start: number, field: string): number {
+  for (let i = start + 1; i < value.length; i++) {
+    if (value[i] === '\\') i += 1;
+    else if (value[i] === '"') return i + 1;
+  }
+  throw new SipParseError(`The ${field} header has an unterminated quoted display name.`, field);
+}
+
+/** Index just past the comment that starts at `start` (RFC 3261 §25.1: nested, with quoted-pairs). */
+function skipComment(value: string, start: number, field: string): number {
+  let depth = 0;
+  for (let i = start; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\') i += 1;
+    else if (c === '(') depth += 1;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  throw new SipParseError(`The ${field} header has an unterminated (comment).`, field);
 }
 
 /** The user part of a sip:/sips: URI, or the number of a tel: URI; null when there is none. */

@@ -289,6 +289,9 @@ const sipGarbage: readonly [string, string][] = [
   ['2,000 headers (over MAX_SIP_INVITE_BYTES)', sipBase([...INVITE_LINES, ...Array.from({ length: 2_000 }, (_, i) => `X-H${i}: v`)])],
   ['a folded line before the first header', sipBase([INVITE_LINES[0] as string, ' continued', ...INVITE_LINES.slice(1)])],
   ['binary garbage', '\u0000\u00ff\u00fe\u0001INVITE\u0002'],
+  // Issue 13 defect 8: a URI inside the quoted display name is not the pseudo number; the real one is unknown.
+  ['a known pseudo number quoted in the To display name', sipBase(INVITE_LINES.map((l, i) => (i === 0 ? 'INVITE sip:voice-agent@voice-agent.invalid SIP/2.0' : i === 3 ? 'To: "<sip:+15550100001@voice-agent.invalid>" <sip:+15559999999@voice-agent.invalid>' : l)))],
+  ['an unterminated quoted display name in To', sipBase(withLine(3, 'To: "<sip:+15550100001@voice-agent.invalid>'))],
   ['an unknown pseudo number', sipBase([...withLine(0, 'INVITE sip:+15559999999@voice-agent.invalid SIP/2.0').map((l) => l.replace('+15550100001', '+15559999999'))])],
 ];
 const sip: HostileCase[] = [

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SipParseError } from '../../src/handoff/errors.js';
 import { type ParsedInvite } from '../../src/handoff/model.js';
-import { parseInvite } from '../../src/handoff/sip-invite.js';
+import { addressUri, parseInvite } from '../../src/handoff/sip-invite.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 0', ''].join('\r\n');
 
@@ -171,5 +171,64 @@ describe('parseInvite rejects', () => {
         expect((error as SipParseError).field).not.toContain(secret);
       }
     }
+  });
+});
+
+describe('addressUri: From/To name-addr and addr-spec (RFC 3261 §20.10, §20.20, §25.1)', () => {
+  it.each<[string, string, string]>([
+    ['a bare name-addr', '<sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quoted display name and a tag', '"Caller" <sip:+15550200002@h>;tag=1', 'sip:+15550200002@h'],
+    ['a URI inside the quoted display name (issue 13 defect 8)', '"<sip:+15550100001@x>" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quoted display name glued to the <', '"<sip:+15550100001@x>"<sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['escaped quotes around a URI in the display name', '"a \\"<sip:+15550100001@x>\\" b" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an escaped backslash just before the closing quote', '"a\\\\" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an escaped > and < in the display name', '"\\<sip:+15550100001@x\\>" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a comment holding a URI', '(ring <sip:+15550100001@x>) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a nested comment holding a URI', '(a (b <sip:+15550100001@x>) c) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a comment with an escaped parenthesis', '(a \\) <sip:+15550100001@x>) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quote inside a comment is literal', '(say "hi) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a token display name', 'Bob Smith <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an empty quoted display name', '"" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['URI parameters inside the brackets', '<sip:+15550200002@h;user=phone>;tag=9', 'sip:+15550200002@h;user=phone'],
+    ['a quoted parameter value holding < and >', '<sip:+15550200002@h> ;x="<sip:+15550100001@x>"', 'sip:+15550200002@h'],
+    ['an addr-spec with a tag', 'sip:+15550200002@h;tag=1', 'sip:+15550200002@h'],
+    ['an addr-spec with visual separators', 'sip:+1(555)020-0002@h', 'sip:+1(555)020-0002@h'],
+  ])('accepts %s', (_name, value, uri) => {
+    expect(addressUri(value, 'To')).toBe(uri);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['only a quoted display name holding a URI', '"<sip:+15550100001@x>"', /display name but no <URI>/],
+    ['a quoted display name without brackets', '"Bob" sip:+15550200002@h', /display name but no <URI>/],
+    ['a URI only inside a comment', '(<sip:+15550100001@x>)', /display name but no <URI>/],
+    ['an unterminated quoted display name', '"<sip:+15550100001@x> <sip:+15550200002@h>', /unterminated quoted/],
+    ['a display name ending in a backslash', '"abc\\" <sip:+15550200002@h>', /unterminated quoted/],
+    ['an unterminated comment', '(a <sip:+15550100001@x> <sip:+15550200002@h>', /unterminated \(comment\)/],
+    ['an unclosed <', '"x" <sip:+15550200002@h', /without ">"/],
+    ['an empty URI', '"x" <>', /empty URI/],
+    ['two addresses', '<sip:+15550100001@x> <sip:+15550200002@h>', /not a ;parameter/],
+    ['text after the URI', '<sip:+15550200002@h> junk', /not a ;parameter/],
+    ['an addr-spec with spaces', 'sip:+1555 0200002@h', /no URI/],
+  ])('rejects %s', (_name, value, message) => {
+    expect(() => addressUri(value, 'To')).toThrow(expect.objectContaining({ name: 'SipParseError', field: 'To', message: expect.stringMatching(message) }));
+  });
+
+  it('takes the pseudo number from the To URI, not from a URI quoted in its display name', () => {
+    const text = invite({
+      requestLine: 'INVITE sip:voice-agent@agent.example.com SIP/2.0',
+      headers: withHeader('To', 'To: "<sip:+15550100001@x>" <sip:+15550200002@h>'),
+    });
+    expect(parse(text).pseudoNumber).toBe('+15550200002');
+  });
+
+  it('takes the caller from the From URI, not from a URI quoted or commented in its display name', () => {
+    expect(parse(invite({ headers: withHeader('From', 'From: "<sip:+15559990000@x>" <sip:+15551230000@h>;tag=1') })).from).toBe('+15551230000');
+    expect(parse(invite({ headers: withHeader('From', 'From: (<sip:+15559990000@x>) <sip:+15551230000@h>;tag=1') })).from).toBe('+15551230000');
+  });
+
+  it('names the header of a malformed From', () => {
+    expect(() => parse(invite({ headers: withHeader('From', 'From: "unterminated <sip:+15551230000@h>;tag=1') }))).toThrow(
+      expect.objectContaining({ field: 'From', message: expect.stringMatching(/unterminated quoted/) }),
+    );
   });
 });
