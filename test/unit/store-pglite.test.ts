@@ -94,7 +94,7 @@ describe('PGlite store group commit', () => {
       store.insertOrGet(first),
       store.insertOrGet(newHandoff(tenantId, { id: first.id, contactId: '2' })),
       store.insertOrGet(newHandoff(tenantId, { contactId: '3' })),
-      store.upsertCall({ tenantId, contactId: '1', pseudoNumber: '+15550100001', from: null, sipCallId: null, receivedAt: T0 }),
+      store.upsertCall({ tenantId, contactId: '1', pseudoNumber: '+15550100001', from: null, sipCallId: null, receivedAt: T0, masterContactId: null, cxoneContext: null, warnings: [] }),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
