@@ -3,7 +3,8 @@
  * gateway keeps: the pseudo number dialled, the caller, the Call-ID, the CXone contact id (from the
  * first present of the tenant's contact-id headers, by default `X-InContact-ContactId` then
  * `X-Contact-ID`), the master contact id (`X-InContact-MasterId`) and the bot context CXone sends as
- * JSON in `X-CXone`, `X-CXone-Custom` and `X-CXone-Extended` (DESIGN §6; docs/CXONE-SOURCES C, F).
+ * JSON in `X-CXone`, `X-CXone-Custom` and `X-CXone-Extended` (DESIGN §6; ../shared/CXONE-SOURCES.md,
+ * sources C and F).
  *
  * Accepted: header names in any case and in compact form, folded (continued) header lines, CRLF or
  * bare LF line ends, blank lines before the request line. Rejected with a `SipParseError` naming the
@@ -43,14 +44,14 @@ export const DEFAULT_MAX_CONTEXT_DEPTH = 32;
 export const MASTER_ID_HEADER = 'X-InContact-MasterId';
 
 /** The JSON headers CXone passes bot context in, by the key they get in `CxoneContext`. */
-export const CONTEXT_HEADERS: readonly (readonly [keyof CxoneContext, string])[] = [
-  ['standard', 'X-CXone'],
-  ['custom', 'X-CXone-Custom'],
-  ['extended', 'X-CXone-Extended'],
-];
+export const CONTEXT_HEADER_NAMES: Readonly<Record<keyof CxoneContext, string>> = Object.freeze({
+  standard: 'X-CXone',
+  custom: 'X-CXone-Custom',
+  extended: 'X-CXone-Extended',
+});
 
 /** Headers whose problems become warnings instead of refusing the INVITE. */
-const SOFT_HEADERS = new Set([MASTER_ID_HEADER, ...CONTEXT_HEADERS.map(([, name]) => name)].map((name) => name.toLowerCase()));
+const SOFT_HEADERS = new Set([MASTER_ID_HEADER, ...Object.values(CONTEXT_HEADER_NAMES)].map((name) => name.toLowerCase()));
 
 /** RFC 3261 §7.3.3 compact forms, plus the common ones registered since (RFC 3265, 3515, 3892, 4028). */
 const COMPACT_FORMS: Readonly<Record<string, string>> = {
@@ -147,11 +148,13 @@ export function parseInvite(text: string, options: ParseInviteOptions): ParsedIn
   const warnings: string[] = [];
   const masterContactId = masterIdOf(headers.get(MASTER_ID_HEADER.toLowerCase()), maxDigits, warnings);
   const limits = { maxBytes: options.maxContextBytes ?? DEFAULT_MAX_CONTEXT_BYTES, maxDepth: options.maxContextDepth ?? DEFAULT_MAX_CONTEXT_DEPTH };
-  const context = Object.fromEntries(
-    CONTEXT_HEADERS.map(([key, name]) => [key, contextOf(headers.get(name.toLowerCase()), name, limits, warnings)]),
-  ) as unknown as CxoneContext;
+  const contextOfKey = (key: keyof CxoneContext): unknown => {
+    const name = CONTEXT_HEADER_NAMES[key];
+    return contextOf(headers.get(name.toLowerCase()), name, limits, warnings);
+  };
+  const cxoneContext: CxoneContext = { standard: contextOfKey('standard'), custom: contextOfKey('custom'), extended: contextOfKey('extended') };
 
-  return { requestUri, pseudoNumber, from: callerOf(fromUri), callId, contactId, masterContactId, cxoneContext: context, warnings };
+  return { requestUri, pseudoNumber, from: callerOf(fromUri), callId, contactId, masterContactId, cxoneContext, warnings };
 }
 
 /** The contact id from the first of `names` the INVITE carries; refuses a missing, repeated or malformed one. */
