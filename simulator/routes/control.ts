@@ -67,7 +67,9 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
     pseudoNumber,
     from,
     contactId: contact.id,
+    masterContactId: contact.masterContactId,
     contactIdHeader: unit.contactIdHeader,
+    context: unit.contexts?.[pseudoNumber],
     callId: newCallId(local.address),
     fromTag: newTag(),
     branch: newBranch(),
@@ -76,6 +78,7 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
   });
   deps.state.addCall({
     contactId: contact.id,
+    masterContactId: contact.masterContactId,
     callId: invite.callId,
     pseudoNumber,
     from,
@@ -89,7 +92,11 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
     });
   }
   ctx.log.info({ contactId: contact.id, businessUnit: unit.businessUnit, sip: target !== undefined }, 'call created');
-  return { kind: 'json', status: 201, body: { contactId: contact.id, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text } };
+  return {
+    kind: 'json',
+    status: 201,
+    body: { contactId: contact.id, masterContactId: contact.masterContactId, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text },
+  };
 }
 
 /** Ends a contact (202 also when it had already ended); hangs up its SIP dialog if it has one. */

@@ -48,6 +48,10 @@ export interface GatewayConfig {
     readonly maxParamLength: number;
     readonly maxContextBytes: number;
     readonly maxSipInviteBytes: number;
+    /** Largest JSON of one CXone context header (X-CXone, X-CXone-Custom, X-CXone-Extended) kept from an INVITE. */
+    readonly maxSipContextBytes: number;
+    /** Deepest nesting of one such header's JSON. */
+    readonly maxSipContextDepth: number;
     readonly maxQueryDepth: number;
     readonly maxQueryComplexity: number;
     readonly maxQueryAliases: number;
@@ -109,6 +113,8 @@ const envSchema = z.object({
   MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
+  MAX_SIP_CONTEXT_BYTES: integer(8192, 2, 1_048_576),
+  MAX_SIP_CONTEXT_DEPTH: integer(32, 1, 1000),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
   MAX_QUERY_COMPLEXITY: integer(1000, 10, 1_000_000),
   MAX_QUERY_ALIASES: integer(15, 0, 10_000),
@@ -202,6 +208,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       maxParamLength: e.MAX_PARAM_LENGTH,
       maxContextBytes: e.MAX_CONTEXT_BYTES,
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
+      maxSipContextBytes: e.MAX_SIP_CONTEXT_BYTES,
+      maxSipContextDepth: e.MAX_SIP_CONTEXT_DEPTH,
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
       maxQueryAliases: e.MAX_QUERY_ALIASES,

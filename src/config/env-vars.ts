@@ -28,6 +28,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_PARAM_LENGTH', default: '256', description: 'Longest accepted signal parameter (characters); at most 1000 (src/common/signal-limits.ts).' },
   { name: 'MAX_CONTEXT_BYTES', default: '16384', description: 'Largest accepted `context` (bytes of its JSON).' },
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },
+  { name: 'MAX_SIP_CONTEXT_BYTES', default: '8192', description: 'Largest JSON kept from one CXone context header of an INVITE (X-CXone, X-CXone-Custom, X-CXone-Extended); a larger one is left null with a warning.' },
+  { name: 'MAX_SIP_CONTEXT_DEPTH', default: '32', description: 'Deepest nesting kept in one CXone context header of an INVITE; a deeper one is left null with a warning.' },
   { name: 'MAX_QUERY_DEPTH', default: '10', description: 'Deepest accepted GraphQL selection (QUERY_TOO_COMPLEX above it; introspection exempt).' },
   { name: 'MAX_QUERY_COMPLEXITY', default: '1000', description: 'Most fields one GraphQL operation may select, aliases included (QUERY_TOO_COMPLEX above it).' },
   { name: 'MAX_QUERY_ALIASES', default: '15', description: 'Most aliases in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO } from '../../simulator/index.js';
+import { DEMO, DEMO_CONTEXT } from '../../simulator/index.js';
 import { createCall, eventually, passwordGrant, useSimulator } from './simulator-harness.js';
 
 interface Sip {
@@ -108,7 +108,13 @@ describe('simulator: SIP dialog over UDP', () => {
 
     const [invite] = peer.requests('INVITE');
     expect(invite?.startLine).toBe(`INVITE sip:${DEMO.pseudoNumber}@127.0.0.1:${peer.port} SIP/2.0`);
-    expect(invite?.headers.get('x-contactid')).toBe(call.contactId);
+    expect(invite?.headers.get('x-incontact-contactid')).toBe(call.contactId);
+    const [record] = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as { masterContactId: string }[];
+    expect(invite?.headers.get('x-incontact-masterid')).toBe(record?.masterContactId);
+    expect(record?.masterContactId).not.toBe(call.contactId);
+    expect(JSON.parse(invite?.headers.get('x-cxone') ?? '')).toEqual(DEMO_CONTEXT.standard);
+    expect(JSON.parse(invite?.headers.get('x-cxone-custom') ?? '')).toEqual(DEMO_CONTEXT.custom);
+    expect(JSON.parse(invite?.headers.get('x-cxone-extended') ?? '')).toEqual(DEMO_CONTEXT.extended);
     expect(invite?.headers.get('call-id')).toBe(call.callId);
     const simPort = peer.received[0]?.port;
     expect(invite?.headers.get('via')).toContain(`127.0.0.1:${simPort};branch=z9hG4bK`);

@@ -455,9 +455,27 @@ describe('HandoffService reads', () => {
   it('registers calls and reads them back per tenant', async () => {
     const calls = new CallService({ store, log: recordingLogger() });
     const [a, b] = [`t-${randomUUID().slice(0, 8)}`, `t-${randomUUID().slice(0, 8)}`];
-    const invite = { requestUri: 'sip:+15550100001@a', pseudoNumber: '+15550100001', from: '+15551230000', callId: 'c@x', contactId: '42' };
+    const invite = {
+      requestUri: 'sip:+15550100001@a',
+      pseudoNumber: '+15550100001',
+      from: '+15551230000',
+      callId: 'c@x',
+      contactId: '42',
+      masterContactId: '41',
+      cxoneContext: { standard: { ani: '+15551230000' }, custom: null, extended: null },
+      warnings: ['X-CXone-Custom: not valid JSON; its context is left null.'],
+    };
     const call = await calls.registerCall(a, invite);
-    expect(call).toMatchObject({ tenantId: a, contactId: '42', pseudoNumber: '+15550100001', from: '+15551230000', sipCallId: 'c@x' });
+    expect(call).toMatchObject({
+      tenantId: a,
+      contactId: '42',
+      pseudoNumber: '+15550100001',
+      from: '+15551230000',
+      sipCallId: 'c@x',
+      masterContactId: '41',
+      cxoneContext: invite.cxoneContext,
+      warnings: invite.warnings,
+    });
     expect(await calls.getCall(a, '42')).toEqual(call);
     expect(await calls.getCall(b, '42')).toBeNull();
   });
