@@ -10,15 +10,16 @@
  * cookies play no part, so there is no cross-site hijacking to guard against with Origin checks.
  *
  * Only subscriptions are served here: queries and mutations keep their one path (HTTP POST), with
- * its body limit, logging and metrics. Operations get the HTTP path's checks (parse, validation,
- * depth/complexity) and its error format (codes, masking, no `extensions.http`).
+ * its body limit, logging and metrics. Operations get the HTTP path's checks, through the same
+ * `OperationLimiter` (tokens, validation, depth, complexity, aliases, directives: the same codes),
+ * and its error format (codes, masking, no `extensions.http`).
  */
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { type ApolloServerPlugin } from '@apollo/server';
 import { type FastifyBaseLogger } from 'fastify';
-import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, parse, validate } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { Gauge, type Registry } from 'prom-client';
@@ -28,7 +29,7 @@ import { type Caller, type GatewayContext } from '../graphql/context.js';
 import { BadRequestError, createFormatError, ErrorCode, UnauthenticatedError } from '../graphql/errors.js';
 import { type InProcessPubSub } from '../graphql/pub-sub.js';
 import { authenticate } from './auth.js';
-import { checkQueryLimits, type QueryLimits } from './query-limits.js';
+import { type OperationLimiter } from './operation-limits.js';
 
 export interface SubscriptionServerDeps {
   /** The HTTP server whose upgrade requests are taken (fastify's `app.server`). */
@@ -36,7 +37,8 @@ export interface SubscriptionServerDeps {
   readonly path: string;
   readonly schema: GraphQLSchema;
   readonly tenants: Pick<TenantRegistry, 'findKey'>;
-  readonly limits: QueryLimits;
+  /** The HTTP transport's operation limits (tokens, depth, complexity, aliases, directives). */
+  readonly operationLimits: OperationLimiter;
   /** Largest WebSocket message accepted (the HTTP body limit). */
   readonly maxPayloadBytes: number;
   readonly log: FastifyBaseLogger;
@@ -167,10 +169,10 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
         if (caller === undefined || connectionId === undefined || connectionLog === undefined) return [new UnauthenticatedError()];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = deps.operationLimits.parse(payload.query);
         } catch (error) {
-          const message = error instanceof GraphQLError ? error.message : 'The query is not valid GraphQL.';
-          return [new GraphQLError(message, { extensions: { code: ErrorCode.GraphqlParseFailed } })];
+          if (error instanceof GraphQLError) return [error];
+          throw error;
         }
         const invalid = validate(schema, document);
         if (invalid.length > 0) {
@@ -189,7 +191,7 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
         }
         const variables = payload.variables ?? {};
         try {
-          checkQueryLimits(schema, document, operation, variables, deps.limits);
+          deps.operationLimits.check(schema, document, operation, variables);
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
