@@ -32,6 +32,12 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_QUERY_ALIASES', default: '15', description: 'Most aliases in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },
   { name: 'MAX_QUERY_DIRECTIVES', default: '20', description: 'Most directives in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },
   { name: 'MAX_QUERY_TOKENS', default: '3000', description: 'Most lexical tokens in one GraphQL document; the parser stops there (QUERY_TOO_COMPLEX).' },
+  { name: 'MAX_WEBSOCKET_CONNECTIONS', default: '1000', description: 'Most open graphql-ws connections; one more is closed with 1013 (Try Again Later).' },
+  { name: 'MAX_WEBSOCKET_CONNECTIONS_PER_KEY', default: '50', description: 'Most open graphql-ws connections per API key; one more is closed with 1013.' },
+  { name: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '10', description: 'Most subscriptions on one WebSocket connection (TOO_MANY_SUBSCRIPTIONS above it).' },
+  { name: 'MAX_SUBSCRIPTIONS_PER_KEY', default: '100', description: 'Most subscriptions of one API key, all its connections together (TOO_MANY_SUBSCRIPTIONS above it).' },
+  { name: 'MAX_SUBSCRIPTIONS', default: '1000', description: 'Most subscriptions in the gateway process (TOO_MANY_SUBSCRIPTIONS above it).' },
+  { name: 'MAX_SUBSCRIBER_BUFFER_BYTES', default: '1048576', description: 'Most unsent bytes a WebSocket client may leave queued (it stopped reading); past it the connection is closed with 4008.' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

@@ -27,6 +27,8 @@ export enum ErrorCode {
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** A graphql-ws subscription over a cap (per connection, per key, in total). */
+  TooManySubscriptions = 'TOO_MANY_SUBSCRIPTIONS',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -44,6 +46,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.QueryTooComplex]: 400,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.ServiceUnavailable]: 503,
+  [ErrorCode.TooManySubscriptions]: 429,
   [ErrorCode.InternalServerError]: 500,
 };
 
@@ -135,6 +138,8 @@ export const ERROR_EXAMPLES: Readonly<Record<ErrorCode, () => GraphQLError>> = {
   [ErrorCode.QueryTooComplex]: () => new QueryTooComplexError(),
   [ErrorCode.PayloadTooLarge]: () => new PayloadTooLargeError(65_536),
   [ErrorCode.ServiceUnavailable]: () => new ServiceUnavailableError(),
+  [ErrorCode.TooManySubscriptions]: () =>
+    new GraphQLError('Too many subscriptions: a connection may hold 10 (MAX_SUBSCRIPTIONS_PER_CONNECTION).', { extensions: { code: ErrorCode.TooManySubscriptions } }),
   [ErrorCode.InternalServerError]: () => new InternalServerError(),
 };
 
