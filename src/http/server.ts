@@ -168,8 +168,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     limits: {
       maxConnections: config.limits.maxWebSocketConnections,
       maxConnectionsPerKey: config.limits.maxWebSocketConnectionsPerKey,
+      maxConnectionsPerTenant: config.limits.maxWebSocketConnectionsPerTenant,
       maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
       maxSubscriptionsPerKey: config.limits.maxSubscriptionsPerKey,
+      maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant,
       maxSubscriptions: config.limits.maxSubscriptions,
       maxBufferedBytes: config.limits.maxSubscriberBufferBytes,
     },

@@ -11,11 +11,14 @@
  *
  * Bounds (issue 13), each a setting (`SubscriptionLimits`), so no client can take the memory or the
  * event loop another tenant needs:
- * - connections: at most `maxConnections` open, and `maxConnectionsPerKey` per API key; a connection
- *   over either is closed with 1013 (Try Again Later), the reason naming the setting;
+ * - connections: at most `maxConnections` open, `maxConnectionsPerTenant` per tenant and
+ *   `maxConnectionsPerKey` per API key; a connection over one is closed with 1013 (Try Again
+ *   Later), the reason naming the setting;
  * - subscriptions: at most `maxSubscriptionsPerConnection` per connection, `maxSubscriptionsPerKey`
- *   per API key (every connection of the key) and `maxSubscriptions` in all; one over a cap gets a
- *   graphql-ws error, `extensions.code` TOO_MANY_SUBSCRIPTIONS, and the connection stays open;
+ *   per API key (every connection of the key), `maxSubscriptionsPerTenant` per tenant (all its
+ *   keys) and `maxSubscriptions` in all; one over a cap gets a graphql-ws error, `extensions.code`
+ *   TOO_MANY_SUBSCRIPTIONS, and the connection stays open. The per-tenant caps (half the totals by
+ *   default) keep a tenant with many keys from taking every place;
  * - a slow subscriber: before each message the socket's unsent bytes (`bufferedAmount`) are looked
  *   at; when that message would take them past `maxBufferedBytes` (a message to an empty buffer is
  *   always sent), the connection is closed with 4008 (slow consumer) and cut 5 s later if the client
@@ -49,8 +52,10 @@ import { type OperationLimiter } from './operation-limits.js';
 export interface SubscriptionLimits {
   readonly maxConnections: number;
   readonly maxConnectionsPerKey: number;
+  readonly maxConnectionsPerTenant: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly maxSubscriptionsPerKey: number;
+  readonly maxSubscriptionsPerTenant: number;
   readonly maxSubscriptions: number;
   /** Most unsent bytes one connection may hold (`ws` `bufferedAmount`) before it is closed with 4008. */
   readonly maxBufferedBytes: number;
@@ -128,11 +133,21 @@ interface ConnectionExtra extends Record<PropertyKey, unknown> {
   log?: FastifyBaseLogger;
   /** The key the connection is counted under (`tenant/keyName`), once admitted. */
   key?: string;
+  /** Its tenant id, once admitted. */
+  tenant?: string;
   /** Ids of this connection's admitted subscriptions (each counted once, released once). */
   readonly admitted: Set<string>;
 }
 
-type RefusalReason = 'connections' | 'connections_per_key' | 'subscriptions_per_connection' | 'subscriptions_per_key' | 'subscriptions' | 'slow_consumer';
+type RefusalReason =
+  | 'connections'
+  | 'connections_per_tenant'
+  | 'connections_per_key'
+  | 'subscriptions_per_connection'
+  | 'subscriptions_per_key'
+  | 'subscriptions_per_tenant'
+  | 'subscriptions'
+  | 'slow_consumer';
 
 /** The key from the `connection_init` payload, as an `Authorization` header value. */
 function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined | null {
@@ -195,7 +210,9 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
 
   let subscriptionCount = 0;
   const subscriptionsByKey = new Tally();
+  const subscriptionsByTenant = new Tally();
   const connectionsByKey = new Tally();
+  const connectionsByTenant = new Tally();
   const bufferedBytes = (): number => {
     let total = 0;
     for (const client of wss.clients) total += client.bufferedAmount;
@@ -233,6 +250,7 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
     if (!extra.admitted.delete(id)) return;
     subscriptionCount -= 1;
     if (extra.key !== undefined) subscriptionsByKey.add(extra.key, -1);
+    if (extra.tenant !== undefined) subscriptionsByTenant.add(extra.tenant, -1);
   };
 
   const server = makeServer<Record<string, unknown>, ConnectionExtra>({
@@ -248,13 +266,21 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
         return refuse(socket, error instanceof UnauthenticatedError ? error.message : 'Unknown API key.');
       }
       if (caller === null) return refuse(socket, 'send connectionParams { Authorization: "Bearer <key>" }.');
-      const key = `${caller.tenant.id}/${caller.keyName}`;
+      const tenant = caller.tenant.id;
+      const key = `${tenant}/${caller.keyName}`;
       if (connectionsByKey.get(key) >= limits.maxConnectionsPerKey) {
         refused('connections_per_key');
         socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, closeReason(`Try Again Later: this key has ${limits.maxConnectionsPerKey} connections open (MAX_WEBSOCKET_CONNECTIONS_PER_KEY).`, 'Try Again Later'));
         return false;
       }
+      if (connectionsByTenant.get(tenant) >= limits.maxConnectionsPerTenant) {
+        refused('connections_per_tenant');
+        socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, closeReason(`Try Again Later: this tenant has ${limits.maxConnectionsPerTenant} connections open (MAX_WEBSOCKET_CONNECTIONS_PER_TENANT).`, 'Try Again Later'));
+        return false;
+      }
       connectionsByKey.add(key, 1);
+      connectionsByTenant.add(tenant, 1);
+      ctx.extra.tenant = tenant;
       const connectionId = randomUUID();
       ctx.extra.key = key;
       ctx.extra.caller = caller;
@@ -267,16 +293,21 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
       ctx.extra.log?.info({ code }, 'subscription connection closed');
     },
     onSubscribe(ctx, id, payload) {
-      const { caller, connectionId, key } = ctx.extra;
+      const { caller, connectionId, key, tenant } = ctx.extra;
       const connectionLog = ctx.extra.log;
       // graphql-ws runs this only on acknowledged connections, which onConnect always labels.
-      if (caller === undefined || connectionId === undefined || connectionLog === undefined || key === undefined) return [new UnauthenticatedError()];
+      if (caller === undefined || connectionId === undefined || connectionLog === undefined || key === undefined || tenant === undefined) {
+        return [new UnauthenticatedError()];
+      }
       // The caps come first: refusing costs nothing, parsing and validating does.
       if (ctx.extra.admitted.size >= limits.maxSubscriptionsPerConnection) {
         return tooMany('MAX_SUBSCRIPTIONS_PER_CONNECTION', limits.maxSubscriptionsPerConnection, 'a connection', 'subscriptions_per_connection');
       }
       if (subscriptionsByKey.get(key) >= limits.maxSubscriptionsPerKey) {
         return tooMany('MAX_SUBSCRIPTIONS_PER_KEY', limits.maxSubscriptionsPerKey, 'an API key', 'subscriptions_per_key');
+      }
+      if (subscriptionsByTenant.get(tenant) >= limits.maxSubscriptionsPerTenant) {
+        return tooMany('MAX_SUBSCRIPTIONS_PER_TENANT', limits.maxSubscriptionsPerTenant, 'a tenant', 'subscriptions_per_tenant');
       }
       if (subscriptionCount >= limits.maxSubscriptions) {
         return tooMany('MAX_SUBSCRIPTIONS', limits.maxSubscriptions, 'the gateway', 'subscriptions');
@@ -314,6 +345,7 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
       ctx.extra.admitted.add(id);
       subscriptionCount += 1;
       subscriptionsByKey.add(key, 1);
+      subscriptionsByTenant.add(tenant, 1);
       const requestId = `${connectionId}/${id}`;
       const context: GatewayContext = { caller, requestId, log: connectionLog.child({ requestId }) };
       connectionLog.debug({ requestId, operationName: payload.operationName ?? null }, 'subscribe');
@@ -397,6 +429,7 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
     socket.once('close', (code, reason) => {
       clearInterval(keepAlive);
       if (extra.key !== undefined) connectionsByKey.add(extra.key, -1);
+      if (extra.tenant !== undefined) connectionsByTenant.add(extra.tenant, -1);
       for (const id of [...extra.admitted]) release(extra, id);
       void closed(code, String(reason));
     });

@@ -1,7 +1,7 @@
 /**
  * The bounds of the graphql-ws transport (issue 13, defects 2 and 4): subscriptions per connection,
- * per API key and in total (TOO_MANY_SUBSCRIPTIONS, the connection stays open), connections in total
- * and per key (closed with 1013), and a subscriber that stops reading (closed with 4008 once its
+ * per API key, per tenant and in total (TOO_MANY_SUBSCRIPTIONS, the connection stays open),
+ * connections in total, per tenant and per key (closed with 1013), and a subscriber that stops reading (closed with 4008 once its
  * unsent bytes would pass MAX_SUBSCRIBER_BUFFER_BYTES; the server's queued bytes never pass it).
  */
 import { once } from 'node:events';
@@ -45,9 +45,11 @@ describe('subscription and connection caps', () => {
       env: {
         MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
         MAX_SUBSCRIPTIONS_PER_KEY: '3',
-        MAX_SUBSCRIPTIONS: '4',
-        MAX_WEBSOCKET_CONNECTIONS: '3',
+        MAX_SUBSCRIPTIONS_PER_TENANT: '4',
+        MAX_SUBSCRIPTIONS: '5',
+        MAX_WEBSOCKET_CONNECTIONS: '4',
         MAX_WEBSOCKET_CONNECTIONS_PER_KEY: '2',
+        MAX_WEBSOCKET_CONNECTIONS_PER_TENANT: '3',
       },
     });
   });
@@ -60,14 +62,14 @@ describe('subscription and connection caps', () => {
     await stack?.close();
   });
 
-  it('refuses a subscription over the per-connection, per-key and total caps with TOO_MANY_SUBSCRIPTIONS, keeping the connection', async () => {
+  it('refuses a subscription over the per-connection, per-key, per-tenant and total caps with TOO_MANY_SUBSCRIPTIONS, keeping the connection', async () => {
     const first = open(ACME.keys.read);
-    const [a, b] = [first.subscribe(), first.subscribe()];
+    const [a] = [first.subscribe(), first.subscribe()];
     await waitForSubscriptions(stack.gateway, 2);
     await expectTooMany(first.subscribe(), /MAX_SUBSCRIPTIONS_PER_CONNECTION/);
 
     // The connection is still open, and a freed slot can be used again.
-    await a.dispose();
+    await a?.dispose();
     await waitForSubscriptions(stack.gateway, 1);
     first.subscribe();
     await waitForSubscriptions(stack.gateway, 2);
@@ -77,43 +79,49 @@ describe('subscription and connection caps', () => {
     await waitForSubscriptions(stack.gateway, 3);
     await expectTooMany(second.subscribe(), /MAX_SUBSCRIPTIONS_PER_KEY/);
 
-    // Another key of the tenant has its own count, up to the gateway's total.
+    // Another key of the tenant has its own count, up to the tenant's.
     const third = open(ACME.keys.signal);
     third.subscribe();
     await waitForSubscriptions(stack.gateway, 4);
-    await expectTooMany(third.subscribe(), /\(MAX_SUBSCRIPTIONS\)/);
+    await expectTooMany(third.subscribe(), /MAX_SUBSCRIPTIONS_PER_TENANT/);
 
-    expect(await refusals(stack, 'subscriptions_per_connection')).toBe(1);
-    expect(await refusals(stack, 'subscriptions_per_key')).toBe(1);
-    expect(await refusals(stack, 'subscriptions')).toBe(1);
-    void b;
+    // Another tenant still gets a place, up to the gateway's total.
+    const globex = open(GLOBEX.keys.read);
+    globex.subscribe();
+    await waitForSubscriptions(stack.gateway, 5);
+    await expectTooMany(globex.subscribe(), /\(MAX_SUBSCRIPTIONS\)/);
+
+    for (const reason of ['subscriptions_per_connection', 'subscriptions_per_key', 'subscriptions_per_tenant', 'subscriptions']) {
+      expect(await refusals(stack, reason), reason).toBe(1);
+    }
   });
 
-  it('closes a connection over the per-key and total connection caps with 1013', async () => {
+  it('closes a connection over the per-key, per-tenant and total connection caps with 1013', async () => {
     const [one, two] = [open(ACME.keys.read), open(ACME.keys.read)];
     one.subscribe();
     two.subscribe();
     await waitForSubscriptions(stack.gateway, 2);
+    expect(await open(ACME.keys.read).closed()).toEqual({ code: 1013, reason: expect.stringMatching(/MAX_WEBSOCKET_CONNECTIONS_PER_KEY/) as unknown });
+    await waitForGauge(stack, 'cxgw_websocket_connections', 2);
 
-    const thirdOfKey = open(ACME.keys.read);
-    expect(await thirdOfKey.closed()).toEqual({ code: 1013, reason: expect.stringMatching(/MAX_WEBSOCKET_CONNECTIONS_PER_KEY/) as unknown });
-
-    const globex = open(GLOBEX.keys.read);
-    globex.subscribe();
+    open(ACME.keys.signal).subscribe();
     await waitForSubscriptions(stack.gateway, 3);
-    expect(await gauge(stack.gateway, 'cxgw_websocket_connections')).toBe(3);
+    expect(await open(ACME.keys.signal).closed()).toEqual({ code: 1013, reason: expect.stringMatching(/MAX_WEBSOCKET_CONNECTIONS_PER_TENANT/) as unknown });
+    await waitForGauge(stack, 'cxgw_websocket_connections', 3);
 
-    const fourth = open(GLOBEX.keys.read);
-    expect(await fourth.closed()).toEqual({ code: 1013, reason: expect.stringMatching(/\(MAX_WEBSOCKET_CONNECTIONS\)/) as unknown });
+    open(GLOBEX.keys.read).subscribe();
+    await waitForSubscriptions(stack.gateway, 4);
+    expect(await open(GLOBEX.keys.read).closed()).toEqual({ code: 1013, reason: expect.stringMatching(/\(MAX_WEBSOCKET_CONNECTIONS\)/) as unknown });
 
     // A closed connection frees its place.
     await one.dispose();
-    await waitForGauge(stack, 'cxgw_websocket_connections', 2);
+    await waitForGauge(stack, 'cxgw_websocket_connections', 3);
     open(GLOBEX.keys.read).subscribe();
-    await waitForSubscriptions(stack.gateway, 3);
+    await waitForSubscriptions(stack.gateway, 4);
 
-    expect(await refusals(stack, 'connections_per_key')).toBe(1);
-    expect(await refusals(stack, 'connections')).toBe(1);
+    for (const reason of ['connections_per_key', 'connections_per_tenant', 'connections']) {
+      expect(await refusals(stack, reason), reason).toBe(1);
+    }
   });
 });
 
