@@ -174,8 +174,23 @@ async function main(): Promise<void> {
     }
     const opened = await metrics(gateway);
     const admitted = metric(opened, 'cxgw_subscriptions_active');
-    const refusedTotal = metric(opened, 'cxgw_websocket_refusals_total{reason="subscriptions"}');
-    log(`admitted ${admitted}, refused (total cap) ${refusedTotal}`);
+    const refusedBy = ['subscriptions_per_tenant', 'subscriptions', 'subscriptions_per_key', 'connections_per_tenant']
+      .map((reason) => [reason, metric(opened, `cxgw_websocket_refusals_total{reason="${reason}"}`)] as const)
+      .filter(([, count]) => count > 0);
+    const refused = refusedBy.map(([reason, count]) => `${count} ${reason}`).join(', ');
+    log(`admitted ${admitted}; refused: ${refused}`);
+    // The victim tenant can still subscribe (its signal key; it keeps reading).
+    const victimSocket = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => victimSocket.once('open', resolve));
+    victimSocket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${victimKey}` } }));
+    await new Promise((resolve) => victimSocket.once('message', resolve));
+    victimSocket.send(JSON.stringify({ id: 'v', type: 'subscribe', payload: { query: 'subscription { handoffChanged { id state } }' } }));
+    let victimAdmitted = false;
+    for (let i = 0; i < 100 && !victimAdmitted; i += 1) {
+      victimAdmitted = metric(await metrics(gateway), 'cxgw_subscriptions_active') === admitted + 1;
+      if (!victimAdmitted) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    log(`the victim tenant could subscribe: ${victimAdmitted}`);
 
     // The attacker's own tenant changes while the victim signals: each change fans out to its subscribers.
     const attacker = (async () => {
@@ -204,9 +219,10 @@ async function main(): Promise<void> {
       p50Ms: underAttack.p50,
       p99Ms: underAttack.p99,
       rssMb: rssPeak,
-      note: `${admitted} admitted, ${refusedTotal} refused TOO_MANY_SUBSCRIPTIONS (MAX_SUBSCRIPTIONS); ${ATTACKER_SIGNALS} attacker signals with a 16 KB context; ${slowClosed} connections closed 4008 (slow consumer); ${Math.round(peakBuffered / MB)} MB queued once all were closed (≤ connections × MAX_SUBSCRIBER_BUFFER_BYTES), ${Math.round(laterBuffered / MB)} MB after the 5 s grace`,
+      note: `${admitted} admitted; the other tenant's own subscription ${victimAdmitted ? 'admitted' : 'REFUSED'}; refused (TOO_MANY_SUBSCRIPTIONS / 1013 by reason): ${refused}; ${ATTACKER_SIGNALS} attacker signals with a 16 KB context; ${slowClosed} connections closed 4008 (slow consumer); ${Math.round(peakBuffered / MB)} MB queued once all were closed (≤ connections × MAX_SUBSCRIBER_BUFFER_BYTES), ${Math.round(laterBuffered / MB)} MB after the 5 s grace`,
     });
     for (const h of hostile) h.stop();
+    victimSocket.terminate();
   } finally {
     await gateway.stop();
     await simulator.stop();

@@ -137,6 +137,8 @@ interface ConnectionExtra extends Record<PropertyKey, unknown> {
   tenant?: string;
   /** Ids of this connection's admitted subscriptions (each counted once, released once). */
   readonly admitted: Set<string>;
+  /** graphql-ws's running subscriptions of the connection (its `ctx.subscriptions`), once acknowledged. */
+  running?: Readonly<Record<string, unknown>>;
 }
 
 type RefusalReason =
@@ -281,6 +283,7 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
       connectionsByKey.add(key, 1);
       connectionsByTenant.add(tenant, 1);
       ctx.extra.tenant = tenant;
+      ctx.extra.running = ctx.subscriptions;
       const connectionId = randomUUID();
       ctx.extra.key = key;
       ctx.extra.caller = caller;
@@ -375,6 +378,12 @@ export function attachSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
     (extra.log ?? log).warn({ bufferedBytes: socket.bufferedAmount, messageBytes: bytes, limit: limits.maxBufferedBytes }, 'closing a slow subscription consumer');
     socket.close(SLOW_CONSUMER_CLOSE_CODE, `Slow consumer: more than ${limits.maxBufferedBytes} bytes unsent (MAX_SUBSCRIBER_BUFFER_BYTES)`);
     setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+    // Stop its subscriptions now rather than at the socket's close: events keep coming meanwhile,
+    // and each would be executed and serialised for nothing (graphql-ws does the same on close).
+    for (const running of Object.values(extra.running ?? {})) {
+      const iterator = running as Partial<AsyncGenerator<unknown>> | null;
+      if (typeof iterator?.return === 'function') void iterator.return(undefined).catch(() => undefined);
+    }
   };
 
   wss.on('connection', (socket, request) => {

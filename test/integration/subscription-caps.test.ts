@@ -166,6 +166,8 @@ describe('a subscriber that stops reading (default limits)', () => {
       signals += 1;
     }
     expect(await refusals(stack, 'slow_consumer')).toBe(1);
+    // Its subscriptions end at once (no event is executed for it any more), while it still does not read.
+    await waitForSubscriptions(stack.gateway, 1);
 
     // Nothing more is queued for it: its unsent bytes stay under the limit (plus the close frame).
     const queued = await gauge(stack.gateway, 'cxgw_websocket_buffered_bytes');
