@@ -146,8 +146,14 @@ const limits: HostileCase[] = [
   { name: '5,000 tokens of __typename', body: op(`{ ${fields(5_000, '__typename')} }`), expect: TOO_COMPLEX },
   { name: '10,000 tokens of __typename (over the body limit first)', body: op(`{ ${fields(10_000, '__typename')} }`), expect: TOO_LARGE },
   { name: '3,001 tokens', body: op(`{ ${fields(2999, '__typename')} }`), expect: TOO_COMPLEX },
-  { name: '21 directives (limit 20)', body: op(`{ ${Array.from({ length: 21 }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`), expect: TOO_COMPLEX },
+  { name: '21 directives (limit 20)', body: op(`{ ${fields(21, '__typename @include(if: true)')} }`), expect: TOO_COMPLEX },
+  { name: '20 directives (at the limit) are served', body: op(`{ ${fields(20, '__typename @include(if: true)')} }`), expect: { status: 200, code: null } },
   { name: '200 directives on aliased typenames', body: op(`{ ${Array.from({ length: 200 }, (_, i) => `t${i}: __typename @skip(if: false)`).join(' ')} }`), expect: TOO_COMPLEX },
+  // `__typename` aliases count like any other (graphql-armor exempts them by default).
+  { name: '16 __typename aliases (limit 15)', body: op(`{ ${aliases(16, '__typename')} }`), expect: TOO_COMPLEX },
+  { name: '900 __typename aliases', body: op(`{ ${aliases(900, '__typename')} }`), expect: TOO_COMPLEX },
+  { name: '16 __typename aliases inside a field', auth: 'read', body: op(`{ handoffStatus(contactId: "1") { ${aliases(16, '__typename')} } }`), expect: TOO_COMPLEX },
+  { name: '15 __typename aliases (at the limit) are served', body: op(`{ ${aliases(15, '__typename')} }`), expect: { status: 200, code: null } },
   { name: 'a repeated directive on one field', body: op(`{ __typename ${'@skip(if: false) '.repeat(5)} }`), expect: INVALID },
   { name: 'unknown directives', body: op('{ __typename @evil @evil2(x: 1) }'), expect: INVALID },
   { name: '1,000 nested selection sets', body: op(`{ ${'a { '.repeat(1000)}b${' }'.repeat(1000)} }`), expect: TOO_COMPLEX },
@@ -355,4 +361,30 @@ export const HOSTILE_CORPUS: readonly HostileCase[] = [
   ...context,
   ...sip,
   ...auth,
+];
+
+/** A hostile graphql-ws subscription (tenant A's read key, the `prod` gateway, default limits). */
+export interface HostileWsCase {
+  readonly name: string;
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  /** The subscription's `errors[0].extensions.code`; `null` when it is served. */
+  readonly expect: { readonly code: string | null };
+}
+
+const changed = (selection: string): string => `subscription { handoffChanged { ${selection} } }`;
+
+/** The limits HTTP applies hold over graphql-ws too, with the same codes (issue 13, defect 2). */
+export const HOSTILE_WS_CORPUS: readonly HostileWsCase[] = [
+  { name: 'ws: 900 aliases of context', query: changed(aliases(900, 'context')), expect: TOO_COMPLEX },
+  { name: 'ws: 200 aliases of id', query: changed(aliases(200, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: 300 aliases of call { contactId }', query: changed(aliases(300, 'call { contactId }')), expect: TOO_COMPLEX },
+  { name: 'ws: 16 aliases (limit 15)', query: changed(aliases(16, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: 16 __typename aliases (limit 15)', query: changed(`id ${aliases(16, '__typename')}`), expect: TOO_COMPLEX },
+  { name: 'ws: 900 __typename aliases', query: changed(`id ${aliases(900, '__typename')}`), expect: TOO_COMPLEX },
+  { name: 'ws: 100 directives', query: changed(fields(100, 'id @include(if: true)')), expect: TOO_COMPLEX },
+  { name: 'ws: 21 directives (limit 20)', query: changed(fields(21, 'id @skip(if: false)')), expect: TOO_COMPLEX },
+  { name: 'ws: 3,001 tokens', query: changed(fields(3_000, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: a query is refused', query: '{ __typename }', expect: BAD_REQUEST },
+  { name: 'ws: 15 aliases (at the limit) are served', query: changed(aliases(15, 'id')), expect: { code: null } },
 ];
