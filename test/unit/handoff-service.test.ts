@@ -23,15 +23,15 @@ import {
   type Script,
   slow,
   succeed,
-  tempDir,
 } from './handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
 
 let store: HandoffStore;
 let dir: { path: string; remove(): Promise<void> };
 const running: HandoffService[] = [];
 
 beforeAll(async () => {
-  dir = await tempDir();
+  dir = await pgliteDataDir();
   store = await openPgliteStore({ dataDir: dir.path }, { log: recordingLogger() });
 });
 
