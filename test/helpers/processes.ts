@@ -49,8 +49,6 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   const child = spawn(command, args, { ...options, env: { ...(options.env ?? process.env), ...OWNER_ENV }, detached: true });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  // A detached child must not keep the worker's event loop alive on its own.
-  child.unref();
   try {
     onTestFinished(() => signalGroup(child, 'SIGKILL'));
   } catch {

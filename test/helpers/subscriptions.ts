@@ -10,6 +10,7 @@
  * ```
  */
 import { type Client, createClient } from 'graphql-ws';
+import { vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningGateway } from '../../src/main.js';
 
@@ -168,12 +169,12 @@ async function gauge(gateway: RunningGateway, name: string): Promise<number> {
  * Waits until the gateway has `count` subscriptions registered with its pubsub: from then on no
  * published change can be missed by them. Polls the `cxgw_subscriptions_active` gauge.
  */
-export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const active = await gauge(gateway, 'cxgw_subscriptions_active');
-    if (active === count) return;
-    if (Date.now() > deadline) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 10_000): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const active = await gauge(gateway, 'cxgw_subscriptions_active');
+      if (active !== count) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }
