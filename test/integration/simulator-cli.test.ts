@@ -1,12 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, passwordGrant } from './simulator-harness.js';
+import { spawnChild } from '../helpers/processes.js';
 
 const BIN = join(process.cwd(), 'dist/simulator/bin.js');
 const run = promisify(execFile);
@@ -21,8 +22,8 @@ async function freePort(): Promise<number> {
 
 /** Spawns the CLI and resolves once it prints its listening line. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  // Killed with its process group when the test ends, even one that timed out (helpers/processes.ts).
+  const child = spawnChild(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -35,11 +36,6 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; line: string }
     child.once('exit', (code) => reject(new Error(`cxone-sim exited ${String(code)}: ${stderr}`)));
   });
 }
-
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
 
 /** Runs the CLI to completion and returns its exit code and output. */
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
