@@ -8,11 +8,12 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_KEYS, devExplorerTabs, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
+import { copyPgliteTemplate } from '../helpers/pglite.js';
 import { OWNER_ENV } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { requireTool } from '../helpers/tools.js';
@@ -34,7 +35,9 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
   let stack: DevStack;
   let browser: Browser;
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'cxgw-explorer-'));
+    // The dev stack opens a copy of the PGlite template (no initdb in the test).
+    dataDir = join(await mkdtemp(join(tmpdir(), 'cxgw-explorer-')), 'pglite');
+    await copyPgliteTemplate(dataDir);
     [stack, browser] = await Promise.all([
       startDevStack({ port: 0, simPort: 0, dataDir, tenantsFile: join(root, 'config', 'tenants.dev.json'), env: { LOG_LEVEL: 'silent' } }),
       launchBrowser(),
@@ -45,7 +48,7 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
       await browser?.close();
     } finally {
       await stack?.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dirname(dataDir), { recursive: true, force: true });
     }
   });
 

@@ -44,15 +44,25 @@ const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
  */
 export const OWNER_ENV = { CXGW_TEST_CHECKOUT: CHECKOUT } as const;
 
+export interface ChildOptions extends SpawnOptions {
+  /**
+   * When the group is killed at the latest: `test` (default) when the test that spawned it finishes;
+   * `file` when its file's suites end, for a process later tests go on using (a harness's gateway).
+   */
+  readonly lifetime?: 'test' | 'file';
+}
+
 /** `spawn` in a process group of its own, killed with that group when the current test (or file) ends. */
-export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+export function spawnChild(command: string, args: readonly string[], { lifetime = 'test', ...options }: ChildOptions = {}): ChildProcess {
   const child = spawn(command, args, { ...options, env: { ...(options.env ?? process.env), ...OWNER_ENV }, detached: true });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  try {
-    onTestFinished(() => signalGroup(child, 'SIGKILL'));
-  } catch {
-    // Started from a beforeAll/afterAll hook: it lives for the file, and test/setup.ts's afterAll kills it.
+  if (lifetime === 'test') {
+    try {
+      onTestFinished(() => signalGroup(child, 'SIGKILL'));
+    } catch {
+      // Started from a beforeAll/afterAll hook: it lives for the file, and test/setup.ts's afterAll kills it.
+    }
   }
   return child;
 }
@@ -99,7 +109,8 @@ export function leftoverProcesses(): Leftover[] {
 
 /**
  * The global teardown's check: kills every leftover and throws naming them, so a leak fails the run
- * (and still leaves nothing behind).
+ * (and still leaves nothing behind). vitest only reports an error thrown by a global teardown
+ * ("error during close") and still exits 0, so the exit code is set here too.
  */
 export function assertNoLeftoverProcesses(project: string): void {
   const left = leftoverProcesses();
@@ -111,5 +122,6 @@ export function assertNoLeftoverProcesses(project: string): void {
       // exited meanwhile
     }
   }
+  process.exitCode = 1;
   throw new Error(`${project}: ${left.length} process(es) started by tests were still running after the run (now killed):\n${left.map((p) => `  ${p.pid} ${p.command.slice(0, 300)}`).join('\n')}`);
 }

@@ -343,15 +343,17 @@ export interface GatewayProcess {
 const BIN = fileURLToPath(new URL('../../dist/src/bin.js', import.meta.url));
 
 /**
- * Spawns the compiled gateway (the global setup compiles `dist/`) with exactly `env` (plus PATH).
+ * Spawns the compiled gateway (the global setup compiles `dist/`) with exactly `env` (plus PATH),
+ * killed when the test that started it ends (`lifetime` `file`: when its file ends).
  * `ready` reads the `gateway listening` log line, so `LOG_LEVEL` must be info or lower (the default
  * here; `gatewayEnv()` sets silent, so override it).
  */
-export function startGatewayProcess(env: Readonly<Record<string, string>>, args: readonly string[] = []): GatewayProcess {
+export function startGatewayProcess(env: Readonly<Record<string, string>>, args: readonly string[] = [], lifetime: 'test' | 'file' = 'test'): GatewayProcess {
   // Its own process group, killed with it when the test (or file) ends: see helpers/processes.ts.
   const child = spawnChild(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    lifetime,
   });
   let stdout = '';
   let stderr = '';
@@ -537,7 +539,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dir,
     env,
     async spawn(extra = {}) {
-      const proc = startGatewayProcess(env(extra));
+      // Tests of a file share a harness's gateways (one test restarts it, the next uses it): they
+      // live until close(), or the file's end if a close was missed.
+      const proc = startGatewayProcess(env(extra), [], 'file');
       processes.push(proc);
       return { proc, url: await proc.ready };
     },

@@ -9,7 +9,8 @@ import { type HandoffError } from '../../src/handoff/handoff.js';
 import { createStore, type StoreConfig } from '../../src/store/create-store.js';
 import { type HandoffStore, type NewHandoff } from '../../src/store/handoff-store.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { recordingLogger, tempDir } from '../unit/handoff-fakes.js';
+import { recordingLogger } from '../unit/handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
 
 interface Backend {
   /** A config for a fresh database, and how to remove it. */
@@ -23,7 +24,8 @@ const backends: [string, Backend][] = [
     'pglite',
     {
       async fresh() {
-        const dir = await tempDir();
+        // A copy of the template: the migrations still run on it (no initdb per test).
+        const dir = await pgliteDataDir();
         return { config: { kind: 'pglite', dataDir: dir.path }, cleanup: dir.remove };
       },
       async migrationCount(config) {
