@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTempPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { allSettled, configuredSecrets, type GatewayProcess, gql, type Harness, type HandoffView, secretHits, SIGNAL, startHarness, TENANT_A } from '../helpers/stack.js';
 
-const ENV = { SIGNAL_WAIT_MS: '1000', SIGNAL_BUDGET_MS: '1000', CXONE_ATTEMPT_TIMEOUT_MS: '500', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
+// Every accepted handoff must end SIGNALED: the budget leaves a loaded machine's slow CXone
+// exchanges room, so only the database outage is under test.
+const ENV = { SIGNAL_WAIT_MS: '1000', SIGNAL_BUDGET_MS: '5000', CXONE_ATTEMPT_TIMEOUT_MS: '2000', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
 const CONCURRENCY = 8;
 
 type Phase = 'before' | 'down' | 'after';
