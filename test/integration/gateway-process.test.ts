@@ -147,10 +147,8 @@ describe('cxone-gateway process', () => {
         second = startGatewayProcess(env);
         const url2 = await second.ready;
         const handoffId = body.data.signalContact.handoff.id;
-        let backlogSeen = false;
         await vi.waitFor(
           async () => {
-            backlogSeen ||= /^cxgw_retry_worker_backlog 1$/m.test(await (await fetch(`${url2}/metrics`)).text());
             const res = await fetch(`${url2}/graphql`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.read}` },
@@ -160,8 +158,10 @@ describe('cxone-gateway process', () => {
           },
           { timeout: 30_000, interval: 50 },
         );
-        // The worker's pass that claimed it is visible as a backlog of 1 on /metrics.
-        expect(backlogSeen).toBe(true);
+        // The second process's retry worker is what finished it (sampling /metrics for the moment its
+        // backlog gauge reads 1 missed it on a loaded machine; the gauge has its own unit test).
+        expect(second.output().stdout).toContain('"retry worker resumes an abandoned handoff"');
+        expect(second.output().stdout).toContain(handoffId);
         const signals = await stack.sim.signals(call.contactId);
         expect(signals.length).toBeGreaterThanOrEqual(1);
         expect(signals.every((s) => s.params[0] === 'across-sigterm')).toBe(true);

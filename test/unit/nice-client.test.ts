@@ -423,23 +423,20 @@ describe('retries', () => {
   it('times out a slow attempt, retries, and ends with CXONE_TIMEOUT within the deadline', async () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').delay(1_000).persist();
-    const started = Date.now();
-    const error = await failure(newClient({ attemptTimeoutMs: 150 }).signal(tenant, '1', [], { deadline: started + 500 }));
-    const elapsed = Date.now() - started;
+    const error = await failure(newClient({ attemptTimeoutMs: 150 }).signal(tenant, '1', [], { deadline: Date.now() + 500 }));
     expect(error).toMatchObject({ code: NiceErrorCode.Timeout, retryable: true, kind: 'signal' });
     expect(error.attempts).toBeGreaterThanOrEqual(2);
-    expect(elapsed).toBeLessThan(500 + 150);
+    // That no attempt outlives the deadline is the budget arithmetic (exchangeTimeout, within), checked
+    // on a fake clock in nice-units.test.ts; a stopwatch here would measure the machine's load.
   });
 
   it('reports the earlier cause when the deadline cut the last try short (not CXONE_TIMEOUT)', async () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(503, '', { headers: { 'retry-after': '1' } });
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').delay(1_000);
-    const started = Date.now();
     // The retry starts after the 1 s Retry-After with ~150 ms left: less than one attempt timeout.
-    const error = await failure(newClient({ attemptTimeoutMs: 400 }).signal(tenant, '1', [], { deadline: started + 1_150 }));
+    const error = await failure(newClient({ attemptTimeoutMs: 400 }).signal(tenant, '1', [], { deadline: Date.now() + 1_150 }));
     expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: true, upstreamStatus: 503, attempts: 2 });
-    expect(Date.now() - started).toBeLessThan(1_150 + 100);
   });
 
   it('caps the whole call at retry.totalMs whatever deadline the caller gives', async () => {
