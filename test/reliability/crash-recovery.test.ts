@@ -28,6 +28,8 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
   let dropDatabase: (() => Promise<void>) | undefined;
   let contacts: string[];
 
+  // 1,000 calls through the simulator's HTTP API: seconds on a quiet machine, over the default 60 s
+  // hook timeout beside a CPU hog (load 30 on 2 cores). The timeout only bounds a hang.
   beforeAll(async () => {
     let storeEnv: Record<string, string> | undefined;
     if (store === 'postgres') {
@@ -37,7 +39,7 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
     }
     h = await startHarness({ ...(storeEnv ? { storeEnv } : {}), env: ENV });
     contacts = await h.createCalls(TOTAL);
-  });
+  }, 180_000);
   afterAll(async () => {
     await h?.close();
     await dropDatabase?.();
