@@ -10,6 +10,7 @@
  * ```
  */
 import { type Client, createClient } from 'graphql-ws';
+import { vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningGateway } from '../../src/main.js';
 
@@ -234,23 +235,16 @@ export async function gauge(gateway: RunningGateway, name: string, labels?: Reco
   return series?.value ?? 0;
 }
 
-async function firstValue(gateway: RunningGateway, name: string): Promise<number> {
-  const metric = gateway.metrics.registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = await metric.get();
-  return values[0]?.value ?? 0;
-}
-
 /**
  * Waits until the gateway has `count` subscriptions registered with its pubsub: from then on no
  * published change can be missed by them. Polls the `cxgw_subscriptions_active` gauge.
  */
-export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const active = await firstValue(gateway, 'cxgw_subscriptions_active');
-    if (active === count) return;
-    if (Date.now() > deadline) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 10_000): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const active = await gauge(gateway, 'cxgw_subscriptions_active');
+      if (active !== count) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }

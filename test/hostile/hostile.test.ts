@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/database.js';
-import { configuredSecrets, gql, type Harness, type HandoffView, REVOKED_KEY, secretHits, SIGNAL, startHarness, TENANT_A, TENANT_B } from '../reliability/harness.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, REVOKED_KEY, secretHits, SIGNAL, startHarness, TENANT_A, TENANT_B } from '../helpers/stack.js';
 import { subscribe } from '../helpers/subscriptions.js';
 import { type Auth, HOSTILE_CORPUS, HOSTILE_WS_CORPUS, type HostileCase, type HostileWsCase } from './corpus.js';
 

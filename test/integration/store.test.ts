@@ -11,7 +11,8 @@ import { createStore } from '../../src/store/create-store.js';
 import { migrations } from '../../src/store/migrations.js';
 import { type HandoffStore, type NewHandoff } from '../../src/handoff/ports.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { recordingLogger, tempDir } from '../unit/handoff-fakes.js';
+import { recordingLogger } from '../unit/handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
 
 interface Backend {
   /** A config for a fresh database, and how to remove it. */
@@ -25,7 +26,8 @@ const backends: [string, Backend][] = [
     'pglite',
     {
       async fresh() {
-        const dir = await tempDir();
+        // A copy of the template: the migrations still run on it (no initdb per test).
+        const dir = await pgliteDataDir();
         return { config: { kind: 'pglite', dataDir: dir.path }, cleanup: dir.remove };
       },
       async migrationCount(config) {
