@@ -199,6 +199,20 @@ describe('conformance CLI (dist/scripts/conformance.js)', () => {
     for (const secret of [DEMO.clientSecret, DEMO.accessKeySecret]) expect(stdout).not.toContain(secret);
   });
 
+  it('--help prints every option and exits 0; a missing issuer or an unset secret variable is a usage error (exit 2)', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const option of ['--issuer', '--tenant-id', '--client-secret-env', '--access-key-secret-file', '--contact-id', '--include-negative-auth', '--simulator-profile']) {
+      expect(help.stdout).toContain(option);
+    }
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--issuer URL is required');
+    const unset = await cli(['--issuer', 'https://cxone.example', '--tenant-id', 't', '--client-secret-env', 'CONFORMANCE_TEST_UNSET_VARIABLE']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('--client-secret-env: the environment variable it names is not set');
+  });
+
   it('refuses a secret on the command line (exit 2) without echoing it', async () => {
     const { code, stderr } = await cli(['--issuer', 'https://cxone.example', '--tenant-id', 't', '--client-secret', 'hunter2-in-argv']);
     expect(code).toBe(2);
