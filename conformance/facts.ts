@@ -196,6 +196,22 @@ export const FACTS: readonly Fact[] = [
     },
   },
   {
+    id: 'token.no-store',
+    sources: 'A; RFC 6749 §5.1',
+    basis: 'inferred',
+    checks: 'the token answer forbids caching it',
+    expected: 'Cache-Control: no-store',
+    async check(ctx) {
+      const grant = ctx.passwordGrant() ?? ctx.accessKeyGrant();
+      if (grant === undefined) return notCheckable('needs credentials for a grant');
+      const { answer } = await grant;
+      if (answer.status !== 200) return notCheckable(`the grant failed (${statusAndError(answer)})`);
+      const header = answer.headers['cache-control'];
+      const value = Array.isArray(header) ? header.join(', ') : header;
+      return value !== undefined && /(^|,)\s*no-store\s*(,|$)/i.test(value) ? matches() : differs('Cache-Control: no-store', `Cache-Control: ${value ?? '(absent)'}`);
+    },
+  },
+  {
     id: 'token.refresh',
     sources: 'B',
     basis: 'sourced',
@@ -273,6 +289,23 @@ export const FACTS: readonly Fact[] = [
         body: JSON.stringify({ p1: SIGNAL_P1 }),
       });
       return answer.status >= 200 && answer.status < 300 ? matches(`answered ${answer.status}`) : differs('any 2xx', statusAndError(answer));
+    },
+  },
+  {
+    id: 'signal.invalid-token',
+    sources: 'NICE docs (401/403 on the Signal API)',
+    basis: 'sourced',
+    checks: 'a signal with a bearer token CXone never issued is refused (sent to the missing contact)',
+    expected: '401',
+    async check(ctx) {
+      const url = await ctx.signalUrl(ctx.missingContactId);
+      if (url === undefined) return notCheckable('tenant discovery named no api_endpoint (see discovery.tenant)');
+      const answer = await ctx.http(url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer not-a-token-cxone-issued', 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ p1: SIGNAL_P1 }),
+      });
+      return answer.status === 401 ? matches() : differs('401', statusAndError(answer));
     },
   },
   {
