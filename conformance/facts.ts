@@ -197,7 +197,7 @@ export const FACTS: readonly Fact[] = [
   },
   {
     id: 'token.no-store',
-    sources: 'A; RFC 6749 §5.1',
+    sources: 'RFC 6749 §5.1',
     basis: 'inferred',
     checks: 'the token answer forbids caching it',
     expected: 'Cache-Control: no-store',
@@ -244,7 +244,7 @@ export const FACTS: readonly Fact[] = [
   },
   {
     id: 'token.wrong-client-secret',
-    sources: 'A; RFC 6749 §5.2',
+    sources: 'RFC 6749 §5.2',
     basis: 'inferred',
     checks: 'the password grant with a wrong API client secret is refused',
     expected: '401 invalid_client',
@@ -258,7 +258,7 @@ export const FACTS: readonly Fact[] = [
   },
   {
     id: 'token.wrong-access-key-secret',
-    sources: 'A; RFC 6749 §5.2',
+    sources: 'RFC 6749 §5.2',
     basis: 'inferred',
     checks: 'the password grant with a wrong access key secret is refused (CXone: 401, where RFC 6749 says 400)',
     expected: '401 invalid_grant',

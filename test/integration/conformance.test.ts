@@ -5,7 +5,7 @@
  * against the simulator (where the real-only Accept fact differs, as it should).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,15 @@ describe('conformance kit against the simulator', () => {
       expect(fact.sources, fact.id).not.toBe('');
       expect(['sourced', 'inferred'], fact.id).toContain(fact.basis);
       expect(fact.expected, fact.id).not.toBe('');
+    }
+  });
+
+  it('docs/simulator.md lists every fact, each with its basis (sourced or inferred)', () => {
+    const doc = readFileSync(new URL('../../docs/simulator.md', import.meta.url), 'utf8');
+    for (const fact of FACTS) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${fact.id}\` |`));
+      expect(row, fact.id).toBeDefined();
+      expect(row?.split(' | ')[2], fact.id).toBe(fact.basis);
     }
   });
 
