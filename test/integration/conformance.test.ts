@@ -79,6 +79,16 @@ describe('conformance kit against the simulator', () => {
     expect(signals).toEqual([expect.objectContaining({ contactId: t.contactId, params: [SIGNAL_P1] })]);
   });
 
+  it('uses the API version and the missing contact id it is given', async () => {
+    const { simulator, target: t } = await target();
+    const report = await runConformance({ ...t, apiVersion: 23, missingContactId: t.contactId });
+    const signals = (await (await fetch(`${simulator.url}/_sim/signals?contactId=${t.contactId}`)).json()) as { apiVersion: string }[];
+    expect(signals.length).toBeGreaterThan(0);
+    expect(signals.every((signal) => signal.apiVersion === 'v23.0')).toBe(true);
+    // The "missing" contact exists here, so the fact that expects 404 sees the 202 of a delivered signal.
+    expect(byId(report)['signal.unknown-contact']).toEqual({ status: 'differs', expected: '404', actual: '202' });
+  });
+
   it('catches a simulator with a mutated wire profile: exactly the mutated facts differ, with both values', async () => {
     const { target: t } = await target(MUTATED);
     const report = await runConformance(t);
