@@ -20,7 +20,7 @@ export const LAYERS = {
 };
 const SRC_FOLDERS = [...Object.keys(LAYERS), 'composition'];
 /** Folders outside src/ that the gateway never imports. */
-const OUTSIDE = ['simulator', 'scripts', 'test', 'bench'];
+const OUTSIDE = ['simulator', 'conformance', 'scripts', 'test', 'bench'];
 
 /** One `no-restricted-imports` block per layer: a relative import that climbs into a folder not allowed. */
 function layerRules() {
@@ -43,7 +43,7 @@ function layerRules() {
               },
               {
                 regex: `^(\\.\\./)+(${OUTSIDE.join('|')})(/|$)`,
-                message: 'The gateway (src/) never imports the simulator, scripts, tests or benchmarks.',
+                message: 'The gateway (src/) never imports the simulator, the conformance kit, scripts, tests or benchmarks.',
               },
             ],
           },
@@ -71,7 +71,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: `^(\\.\\./)*(\\./)?(${OUTSIDE.join('|')})(/|$)`, message: 'The gateway (src/) never imports the simulator, scripts, tests or benchmarks.' }] },
+        { patterns: [{ regex: `^(\\.\\./)*(\\./)?(${OUTSIDE.join('|')})(/|$)`, message: 'The gateway (src/) never imports the simulator, the conformance kit, scripts, tests or benchmarks.' }] },
       ],
     },
   },

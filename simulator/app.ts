@@ -19,6 +19,7 @@ import { createFaultStage } from './faults.js';
 import { createIdTokenSigner, type IdTokenSigner } from './id-token.js';
 import { resolveBehaviour, type RouteDeps, type SimulatorBehaviour } from './options.js';
 import { type BodyProblem, type RouteContext, type RouteDef, runPipeline, sendReply, type Stage } from './pipeline.js';
+import { resolveProfile, type WireProfile } from './profile.js';
 import { apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -40,6 +41,8 @@ export interface SimulatorAppOptions extends Partial<SimulatorBehaviour> {
   readonly idTokens?: IdTokenSigner;
   /** Aborted when the simulator closes, so injected delays end with it. */
   readonly closing?: AbortSignal;
+  /** Wire facts to get wrong on purpose (profile.ts; the conformance kit's negative test); default CXone's. */
+  readonly profile?: Partial<WireProfile>;
 }
 
 const STATE_COLLECTIONS = new Set(['signals', 'contacts', 'tokens', 'calls', 'db']);
@@ -54,6 +57,7 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
     log,
     now: options.now ?? Date.now,
     idTokens: options.idTokens ?? createIdTokenSigner(),
+    profile: resolveProfile(options.profile),
   };
   const stages = options.stages ?? [createFaultStage(state.faults)];
   const closing = options.closing ?? new AbortController().signal;

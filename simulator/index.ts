@@ -9,6 +9,7 @@ import { createSimulatorApp } from './app.js';
 import { DEMO_SEED } from './demo.js';
 import { createIdTokenSigner } from './id-token.js';
 import { type SimulatorBehaviour } from './options.js';
+import { type WireProfile } from './profile.js';
 import { parseSeed, type Seed, type SeedInput } from './seed.js';
 import { SipAgent } from './sip-agent.js';
 import { createSimulatorState } from './state.js';
@@ -18,6 +19,7 @@ export { DEMO, DEMO_CONTEXT, DEMO_SEED } from './demo.js';
 export { FAULT_KINDS, FaultStore, createFaultStage, type Fault, type FaultKind, type FaultSpec } from './faults.js';
 export { DEFAULTS, type SimulatorBehaviour } from './options.js';
 export { createIdTokenSigner, type IdTokenSigner, type PublicJwk } from './id-token.js';
+export { CXONE_PROFILE, resolveProfile, type WireProfile } from './profile.js';
 export { FAULT_ROUTES, type FaultRoute, type Reply, type RouteContext, type Stage } from './pipeline.js';
 export {
   CONTACT_ID_HEADER,
@@ -58,6 +60,8 @@ export interface StartSimulatorOptions extends Partial<SimulatorBehaviour> {
   readonly sipAddress?: string;
   /** Clock, epoch milliseconds (default `Date.now`): lets tests expire tokens without sleeping. */
   readonly now?: () => number;
+  /** Wire facts to get wrong on purpose (the conformance kit's negative test); default CXone's. */
+  readonly profile?: Partial<WireProfile>;
 }
 
 /** Largest request head (request line and headers) Node's parser accepts before answering 431. */

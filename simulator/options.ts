@@ -2,6 +2,7 @@
 import { type Logger } from 'pino';
 import { MAX_SIGNAL_PARAM_LENGTH } from '../src/common/signal-limits.js';
 import { type IdTokenSigner } from './id-token.js';
+import { type WireProfile } from './profile.js';
 import { type SipAgent } from './sip-agent.js';
 import { type SimulatorState } from './state.js';
 
@@ -34,6 +35,8 @@ export interface RouteDeps {
   readonly now: () => number;
   /** Signs id_tokens RS256 with the key published at `/auth/jwks`. */
   readonly idTokens: IdTokenSigner;
+  /** Wire facts a conformance test may mutate (profile.ts); CXone's by default. */
+  readonly profile: WireProfile;
 }
 
 /** Fills defaults and rejects nonsensical values with a message naming the option. */

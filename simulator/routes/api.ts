@@ -29,7 +29,7 @@ function signal(ctx: RouteContext, deps: RouteDeps): Reply {
   const { params, transport } = received;
   const contact = deps.state.contact(contactId);
   if (contact === undefined || contact.state !== 'active' || contact.businessUnit !== grant.businessUnit) {
-    return contactNotFound(contactId);
+    return contactNotFound(contactId, deps);
   }
   const record = deps.state.recordSignal({
     contactId,
@@ -49,7 +49,7 @@ function endContact(ctx: RouteContext, deps: RouteDeps): Reply {
   if ('reply' in checked) return checked.reply;
   const { grant, contactId } = checked;
   const contact = deps.state.contact(contactId);
-  if (contact?.businessUnit !== grant.businessUnit || !deps.state.endContact(contactId, deps.now())) return contactNotFound(contactId);
+  if (contact?.businessUnit !== grant.businessUnit || !deps.state.endContact(contactId, deps.now())) return contactNotFound(contactId, deps);
   const call = deps.state.callForContact(contactId);
   if (call !== undefined) deps.sip.end(call.callId);
   return { kind: 'empty', status: 202 };
@@ -133,6 +133,6 @@ function hasBody(ctx: RouteContext): boolean {
   return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? '0') > 0;
 }
 
-function contactNotFound(contactId: string): Reply {
-  return apiError('contact_not_found', `Contact ${contactId} is not an active contact of this business unit.`);
+function contactNotFound(contactId: string, deps: RouteDeps): Reply {
+  return { ...apiError('contact_not_found', `Contact ${contactId} is not an active contact of this business unit.`), status: deps.profile.contactNotFoundStatus };
 }

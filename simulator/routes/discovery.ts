@@ -9,13 +9,13 @@ export const JWKS_PATH = '/auth/jwks';
 
 export function discoveryRoutes(deps: RouteDeps): RouteDef[] {
   return [
-    { method: 'get', path: '/.well-known/openid-configuration', fault: 'discovery', shape: 'cxone', handle: openidConfiguration },
+    { method: 'get', path: '/.well-known/openid-configuration', fault: 'discovery', shape: 'cxone', handle: (ctx) => openidConfiguration(ctx, deps) },
     { method: 'get', path: JWKS_PATH, fault: 'discovery', shape: 'cxone', handle: async () => ({ kind: 'json', status: 200, body: await deps.idTokens.jwks() }) },
     { method: 'get', path: '/.well-known/cxone-configuration', fault: 'discovery', shape: 'cxone', handle: (ctx) => cxoneConfiguration(ctx, deps) },
   ];
 }
 
-function openidConfiguration(ctx: RouteContext): Reply {
+function openidConfiguration(ctx: RouteContext, deps: RouteDeps): Reply {
   const issuer = ctx.baseUrl;
   return {
     kind: 'json',
@@ -29,7 +29,7 @@ function openidConfiguration(ctx: RouteContext): Reply {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       grant_types_supported: ['password', 'refresh_token'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [...deps.profile.tokenEndpointAuthMethods],
       scopes_supported: ['openid'],
       claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'tenantId', 'icBUId', 'icClusterId', 'name'],
     },

@@ -58,7 +58,7 @@ function token(ctx: RouteContext, deps: RouteDeps): Reply | Promise<Reply> {
     }
     key = deps.state.accessKey(username);
     if (key === undefined || !sameSecret(password, key.accessKeySecret) || key.businessUnit !== client.client.businessUnit) {
-      return oauthError('invalid_grant', 'Invalid access key id or secret.');
+      return invalidGrant(deps, 'Invalid access key id or secret.');
     }
     issuedBy = 'password';
   } else if (grantType === 'refresh_token') {
@@ -67,9 +67,9 @@ function token(ctx: RouteContext, deps: RouteDeps): Reply | Promise<Reply> {
     const grant = deps.state.grantForRefreshToken(refreshToken);
     key = grant === undefined ? undefined : deps.state.accessKey(grant.accessKeyId);
     if (grant === undefined || key === undefined || grant.clientId !== client.client.clientId) {
-      return oauthError('invalid_grant', 'The refresh token is unknown or was issued to another client.');
+      return invalidGrant(deps, 'The refresh token is unknown or was issued to another client.');
     }
-    if (grant.expiresAt <= now) return oauthError('invalid_grant', 'The refresh token has expired; use the password grant.');
+    if (grant.expiresAt <= now) return invalidGrant(deps, 'The refresh token has expired; use the password grant.');
     issuedBy = 'refresh_token';
   } else {
     return oauthError('unsupported_grant_type', 'Supported grant types: password, refresh_token.');
@@ -92,7 +92,7 @@ function accessKeyToken(ctx: RouteContext, deps: RouteDeps): Reply | Promise<Rep
   }
   const key = deps.state.accessKey(parsed.data.accessKeyId);
   if (key === undefined || !sameSecret(parsed.data.accessKeySecret, key.accessKeySecret)) {
-    return oauthError('invalid_grant', 'Invalid access key id or secret.');
+    return invalidGrant(deps, 'Invalid access key id or secret.');
   }
   return issue(ctx, deps, { clientId: null, key, grantType: 'access_key', now: deps.now() });
 }
@@ -124,7 +124,7 @@ async function issue(ctx: RouteContext, deps: RouteDeps, grant: { clientId: stri
     headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
     body: {
       access_token: issued.accessToken,
-      token_type: 'Bearer',
+      token_type: deps.profile.tokenType,
       expires_in: tokenTtlSeconds,
       refresh_token: issued.refreshToken,
       id_token: idToken,
@@ -200,4 +200,9 @@ function safeDecode(text: string): string | undefined {
 function sameSecret(given: string, expected: string): boolean {
   const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** `invalid_grant` with the profile's status (CXone's 401 unless a conformance test mutates it). */
+function invalidGrant(deps: RouteDeps, description: string): Reply {
+  return { ...oauthError('invalid_grant', description), status: deps.profile.invalidGrantStatus };
 }
