@@ -19,9 +19,12 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const HEADER_NAME = /^X-[A-Za-z0-9-]+$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** PolyAI account (workspace) and project (agent) ids, e.g. `ws-1a2b3c4d`, `PROJECT-9f8e7d6c`, or their slugs. */
-const POLYAI_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const POLYAI_ID_MESSAGE = 'must be 1..128 letters, digits, _ or -, starting with a letter or digit';
+/**
+ * PolyAI account (workspace) and project (agent) ids, e.g. `ws-1a2b3c4d`, `PROJECT-9f8e7d6c`, or
+ * their slugs. At most 100 characters: fastify's router matches no longer path segment.
+ */
+const POLYAI_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const POLYAI_ID_MESSAGE = 'must be 1..100 letters, digits, _ or -, starting with a letter or digit';
 
 /**
  * A credential given as `env:NAME`, `file:/path` or (when `literal` is allowed) the value itself.

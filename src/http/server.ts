@@ -2,7 +2,7 @@
  * The gateway's HTTP server: fastify 5 with Apollo Server 5 at `/graphql` (GET and POST, and
  * graphql-ws on the same path), plus the concerns that each live in a file of their own: health
  * (`health.ts`), readiness (`readiness.ts`), metrics (`use-metrics.ts`), the explorer page
- * (`explorer.ts`), limits (`query-limits.ts`, `armor-limits.ts`), errors (`error-handler.ts`,
+ * (`explorer.ts`), the REST Handoff API (`handoff-api.ts`), limits (`query-limits.ts`, `armor-limits.ts`), errors (`error-handler.ts`,
  * `internal-error-status.ts`), request ids and log lines. This file only wires them. Built from its
  * dependencies; listens only when asked, on the port it is given (0 in tests).
  */
@@ -21,6 +21,7 @@ import { buildGatewaySchema } from '../graphql/schema.js';
 import { armorLimitsPlugin } from './armor-limits.js';
 import { authenticate } from './auth.js';
 import { useGraphQLShapedErrors } from './error-handler.js';
+import { useHandoffApi } from './handoff-api.js';
 import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { queryLimitsPlugin } from './query-limits.js';
@@ -148,6 +149,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   });
 
   useHealthCheck(app);
+  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs });
   useReadinessCheck(app, { tenantCount: () => deps.tenants.tenants.length, store: deps.store });
   if (deps.metrics) useMetricsEndpoint(app, deps.metrics);
 

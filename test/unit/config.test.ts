@@ -177,8 +177,8 @@ describe('loadConfig', () => {
       load({}, { tenants: [tenantJson({ polyai: { accountId: '../etc', projectId: '' } }), tenantJson({ id: 'other', pseudoNumbers: [], keys: [{ name: 'k', sha256: 'c'.repeat(64), scope: 'read' }], polyai: { accountId: 'ws-1' } })] }),
     );
     expect(list).toEqual([
-      '/etc/tenants.json: tenants[0].polyai.accountId: must be 1..128 letters, digits, _ or -, starting with a letter or digit',
-      '/etc/tenants.json: tenants[0].polyai.projectId: must be 1..128 letters, digits, _ or -, starting with a letter or digit',
+      '/etc/tenants.json: tenants[0].polyai.accountId: must be 1..100 letters, digits, _ or -, starting with a letter or digit',
+      '/etc/tenants.json: tenants[0].polyai.projectId: must be 1..100 letters, digits, _ or -, starting with a letter or digit',
       '/etc/tenants.json: tenants[1].polyai.projectId: Invalid input: expected string, received undefined',
     ]);
   });
