@@ -43,6 +43,8 @@ export interface StackTenant {
   readonly apiVersion?: string;
   /** Plaintext keys by scope. */
   readonly keys: { readonly signal?: string; readonly read?: string };
+  /** The tenant's Handoff API path (`polyai` in the tenants file), if any. */
+  readonly polyai?: { readonly accountId: string; readonly projectId: string };
 }
 
 /** The default tenant: the simulator's built-in demo business unit. */
@@ -155,6 +157,7 @@ function tenantsFile(tenants: readonly StackTenant[], issuer: string): { json: s
       pseudoNumbers: t.pseudoNumbers,
       ...(t.contactIdHeader ? { contactIdHeader: t.contactIdHeader } : {}),
       keys: Object.entries(t.keys).map(([scope, key]) => ({ name: `${t.id}-${scope}`, sha256: sha256(key), scope })),
+      ...(t.polyai ? { polyai: t.polyai } : {}),
     })),
   };
   return { json: JSON.stringify(file, null, 2), env };
