@@ -38,6 +38,8 @@ export interface ReliabilityTenant {
   readonly accessKeySecret: string;
   readonly pseudoNumber: string;
   readonly keys: { readonly signal: string; readonly read: string };
+  /** The tenant's Handoff API path: `/v1/{accountId}/{projectId}/handoff_state`. */
+  readonly polyai: { readonly accountId: string; readonly projectId: string };
 }
 
 function makeTenant(id: string, n: number): ReliabilityTenant {
@@ -51,6 +53,7 @@ function makeTenant(id: string, n: number): ReliabilityTenant {
     accessKeySecret: `${id}-access-secret-${rand()}`,
     pseudoNumber: `+1555010000${n}`,
     keys: { signal: `${id}-signal-key-${rand()}`, read: `${id}-read-key-${rand()}` },
+    polyai: { accountId: `ws-${id}`, projectId: `PROJECT-${id}` },
   };
 }
 
@@ -176,6 +179,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           { name: `${t.id}-signal`, sha256: sha256(t.keys.signal), scope: 'signal' },
           { name: `${t.id}-read`, sha256: sha256(t.keys.read), scope: 'read' },
         ],
+        polyai: t.polyai,
       };
     }),
   };
