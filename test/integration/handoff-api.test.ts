@@ -10,7 +10,7 @@ import { createLogger } from '../../src/common/logger.js';
 import { HANDOFF_API_MESSAGES } from '../../src/http/handoff-api.js';
 import { startStack, type Stack, type StackTenant } from '../helpers/stack.js';
 import { ACME as ACME_BASE, GLOBEX as GLOBEX_BASE, TWO_TENANT_SEED as seed } from '../helpers/two-tenants.js';
-import { type HandoffView, signal } from './gateway-operations.js';
+import { type HandoffView, signal, SIGNAL } from './gateway-operations.js';
 
 /** Key values unlike the keys' names (`acme-read`...), so a search for them in logs means something. */
 const KEYS = { acmeRead: 'hk-acme-read-7Qx', acmeSignal: 'hk-acme-signal-7Qx', globexRead: 'hk-globex-read-7Qx', globexSignal: 'hk-globex-signal-7Qx' } as const;
@@ -134,6 +134,17 @@ describe('Handoff API (PolyAI-compatible)', () => {
     const emptyShared = await get(ACME_PATH, `id=${encodeURIComponent(conversationId)}&shared_id=`);
     expect(emptyShared.status).toBe(200);
     expect((emptyShared.body['data'] as { gateway: { handoffId: string } }).gateway.handoffId).toBe(byConversation.id);
+  });
+
+  it('treats sharedId and conversationId as part of the idempotent input: the same replays, another conflicts', async () => {
+    const [key, sharedId] = [unique('idem'), unique('crm')];
+    const first = await acmeHandoff({ idempotencyKey: key, sharedId });
+    const call = { contactId: first.contactId, params: ['billing', 'gold'], context: { customer_id: '12345', handoff_reason: 'dispute' }, idempotencyKey: key };
+    expect((await signal(stack, { ...call, sharedId }, KEYS.acmeSignal)).id).toBe(first.id);
+    const changed = await stack.gql(SIGNAL, { input: { ...call, sharedId: unique('crm') } }, KEYS.acmeSignal);
+    expect(changed.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_CONFLICT');
+    const added = await stack.gql(SIGNAL, { input: { ...call, sharedId, conversationId: unique('conv') } }, KEYS.acmeSignal);
+    expect(added.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_CONFLICT');
   });
 
   it('answers the latest handoff of a contact', async () => {
