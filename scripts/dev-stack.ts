@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger } from 'pino';
-import { loadConfig } from '../src/config/config.js';
+import { loadConfig, readTenantsFile } from '../src/config/config.js';
 import { type ExplorerTab } from '../src/http/explorer.js';
 import { createLogger } from '../src/common/logger.js';
 import { startGateway } from '../src/main.js';
@@ -115,20 +115,24 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     if (!created.ok) throw new Error(`the simulator refused the example call: ${created.status} ${await created.text()}`);
     const { contactId } = (await created.json()) as { contactId: string };
 
-    const config = loadConfig(
-      {
-        ...env,
-        DATA_DIR: options.dataDir,
-        PORT: String(options.port),
-        TENANTS_FILE: tenantsFile,
-        DEMO_CXONE_CLIENT_ID: DEMO.clientId,
-        DEMO_CXONE_CLIENT_SECRET: DEMO.clientSecret,
-        DEMO_CXONE_ACCESS_KEY_ID: DEMO.accessKeyId,
-        DEMO_CXONE_ACCESS_KEY_SECRET: DEMO.accessKeySecret,
-      },
-      { readFile: (path) => readFileSync(path, 'utf8') },
-    );
-    const gateway = await startGateway(config, { log, explorerTabs: devExplorerTabs(contactId) });
+    const gatewayEnv = {
+      ...env,
+      DATA_DIR: options.dataDir,
+      PORT: String(options.port),
+      TENANTS_FILE: tenantsFile,
+      DEMO_CXONE_CLIENT_ID: DEMO.clientId,
+      DEMO_CXONE_CLIENT_SECRET: DEMO.clientSecret,
+      DEMO_CXONE_ACCESS_KEY_ID: DEMO.accessKeyId,
+      DEMO_CXONE_ACCESS_KEY_SECRET: DEMO.accessKeySecret,
+    };
+    const io = { readFile: (path: string) => readFileSync(path, 'utf8') };
+    const config = loadConfig(gatewayEnv, io);
+    // Editing the tenants file while `npm start` runs puts it in force (or logs why it was refused).
+    const gateway = await startGateway(config, {
+      log,
+      explorerTabs: devExplorerTabs(contactId),
+      loadTenants: () => readTenantsFile(tenantsFile, gatewayEnv, io),
+    });
     cleanups.push(() => gateway.close());
 
     return {

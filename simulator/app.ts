@@ -2,7 +2,8 @@
  * `createSimulatorApp(state, options)`: the Express app (json-server's `create()`) that serves the
  * CXone routes and the control API. Request flow:
  *
- *   CorrelationId header → body stage (json-server's parsers; failures noted, not thrown)
+ *   CorrelationId header → request-line limit (414) → body stage (json-server's parsers;
+ *   failures noted, not thrown)
  *   → hand-written routes, each run through the stages (fault injection) then its handler
  *   → json-server's router under /_sim (read-only state) → JSON 404 → JSON error handler.
  *
@@ -13,7 +14,9 @@ import { type Application, type NextFunction, type Request, type Response } from
 import jsonServer from 'json-server';
 import { pino, type Logger } from 'pino';
 import { apiError, errorForStatus } from './errors.js';
+import { MAX_REQUEST_LINE_BYTES, requestLineBytes } from '../src/common/signal-limits.js';
 import { createFaultStage } from './faults.js';
+import { createIdTokenSigner, type IdTokenSigner } from './id-token.js';
 import { resolveBehaviour, type RouteDeps, type SimulatorBehaviour } from './options.js';
 import { type BodyProblem, type RouteContext, type RouteDef, runPipeline, sendReply, type Stage } from './pipeline.js';
 import { apiRoutes } from './routes/api.js';
@@ -31,8 +34,10 @@ export interface SimulatorAppOptions extends Partial<SimulatorBehaviour> {
   readonly sip?: SipAgent;
   /** Stages run in front of every route handler (default: fault injection from `state.faults`). */
   readonly stages?: readonly Stage[];
-  /** Clock, epoch milliseconds (default `Date.now`). */
+  /** Clock, epoch milliseconds (default `Date.now`): token and refresh-token expiry, timestamps. */
   readonly now?: () => number;
+  /** id_token signer (default: `createIdTokenSigner()`, the process's RSA key pair, made asynchronously). */
+  readonly idTokens?: IdTokenSigner;
   /** Aborted when the simulator closes, so injected delays end with it. */
   readonly closing?: AbortSignal;
 }
@@ -48,6 +53,7 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
     sip: options.sip ?? new SipAgent({ log }),
     log,
     now: options.now ?? Date.now,
+    idTokens: options.idTokens ?? createIdTokenSigner(),
   };
   const stages = options.stages ?? [createFaultStage(state.faults)];
   const closing = options.closing ?? new AbortController().signal;
@@ -60,6 +66,7 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
     res.on('finish', () => log.debug({ method: req.method, path: req.path, status: res.statusCode }, 'request'));
     next();
   });
+  app.use(requestLineLimit);
   app.use(bodyStage(bodyProblems));
 
   const routes: RouteDef[] = [...oauthRoutes(deps), ...discoveryRoutes(deps), ...apiRoutes(deps), ...controlRoutes(deps)];
@@ -110,6 +117,19 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
     sendReply(res, errorForStatus('cxone', status, status >= 500 ? 'The simulator failed to handle this request.' : 'The request could not be understood.'));
   });
   return app;
+}
+
+/**
+ * A front end's request-line limit: longer than `MAX_REQUEST_LINE_BYTES` → 414 before routing and
+ * before the body is read, for every path, as a load balancer in front of CXone would. It is
+ * middleware rather than a route stage so that replacing the route stages (`stages` option) or
+ * requesting an unknown path cannot skip it. Node's own parser limit (the server's
+ * `maxHeaderSize`, raised in index.ts) is far above it, so this rule is the one clients meet.
+ */
+function requestLineLimit(req: Request, res: Response, next: NextFunction): void {
+  const bytes = requestLineBytes(req.method, req.originalUrl);
+  if (bytes <= MAX_REQUEST_LINE_BYTES) return next();
+  sendReply(res, apiError('uri_too_long', `The request line is ${bytes} bytes, over the limit of ${MAX_REQUEST_LINE_BYTES}; send p1..p9 in a JSON body.`));
 }
 
 /** Parses JSON and form bodies with json-server's parsers; a failure is noted for the route to answer in its shape. */

@@ -18,6 +18,8 @@ Options:
   --host ADDR            interface to listen on (default 127.0.0.1)
   --seed FILE            JSON seed: businessUnits, apiClients, accessKeys (default: built-in demo)
   --token-ttl SECONDS    access token lifetime, expires_in (default ${DEFAULTS.tokenTtlSeconds})
+  --refresh-token-ttl SECONDS
+                         refresh token lifetime (default ${DEFAULTS.refreshTokenTtlSeconds})
   --signal-status CODE   status of an accepted signal (default ${DEFAULTS.signalStatus})
   --param-max-length N   longest p1..p9 value accepted (default ${DEFAULTS.paramMaxLength})
   --sip-address ADDR     address the SIP UDP socket binds to and advertises (default 127.0.0.1)
@@ -49,6 +51,7 @@ try {
       host: { type: 'string' },
       seed: { type: 'string' },
       'token-ttl': { type: 'string' },
+      'refresh-token-ttl': { type: 'string' },
       'signal-status': { type: 'string' },
       'param-max-length': { type: 'string' },
       'sip-address': { type: 'string' },
@@ -85,6 +88,7 @@ try {
     host: args.host ?? '127.0.0.1',
     seed,
     tokenTtlSeconds: integer('token-ttl', args['token-ttl'], 1, 31_536_000),
+    refreshTokenTtlSeconds: integer('refresh-token-ttl', args['refresh-token-ttl'], 1, 31_536_000),
     signalStatus: integer('signal-status', args['signal-status'], 200, 599),
     paramMaxLength: integer('param-max-length', args['param-max-length'], 1, 1_000_000),
     sipAddress: args['sip-address'],

@@ -12,11 +12,14 @@ import { type JsonReply } from './pipeline.js';
 /** Which of the two error shapes a route answers in. */
 export type ErrorShape = 'oauth' | 'cxone';
 
-/** OAuth 2 error codes (RFC 6749 §5.2) with the status the token endpoint answers them with. */
+/**
+ * OAuth 2 error codes (RFC 6749 §5.2) with the status the token endpoint answers them with.
+ * `invalid_grant` is 401 as CXone answers it (docs/architecture.md, "CXone wire contract": partly inferred), not RFC 6749's 400.
+ */
 export const OAUTH_ERRORS = {
   invalid_request: 400,
   invalid_client: 401,
-  invalid_grant: 400,
+  invalid_grant: 401,
   unsupported_grant_type: 400,
   server_error: 500,
   temporarily_unavailable: 503,
@@ -38,6 +41,9 @@ export const API_ERRORS = {
   fault_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  request_header_fields_too_large: 431,
   too_many_requests: 429,
   internal_error: 500,
   bad_gateway: 502,

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createSimulatorApp } from './app.js';
 import { DEMO_SEED } from './demo.js';
+import { createIdTokenSigner } from './id-token.js';
 import { type SimulatorBehaviour } from './options.js';
 import { parseSeed, type Seed, type SeedInput } from './seed.js';
 import { SipAgent } from './sip-agent.js';
@@ -16,6 +17,7 @@ export { createSimulatorApp, type SimulatorAppOptions } from './app.js';
 export { DEMO, DEMO_SEED } from './demo.js';
 export { FAULT_KINDS, FaultStore, createFaultStage, type Fault, type FaultKind, type FaultSpec } from './faults.js';
 export { DEFAULTS, type SimulatorBehaviour } from './options.js';
+export { createIdTokenSigner, type IdTokenSigner, type PublicJwk } from './id-token.js';
 export { FAULT_ROUTES, type FaultRoute, type Reply, type RouteContext, type Stage } from './pipeline.js';
 export { DEFAULT_CONTACT_ID_HEADER, SeedError, parseSeed, parseSeedJson, type Seed, type SeedInput } from './seed.js';
 export { SipAgent, parseSipTarget, type SipTarget } from './sip-agent.js';
@@ -27,6 +29,7 @@ export {
   type ContactRecord,
   type DialogState,
   type SignalRecord,
+  type SignalTransport,
   type TokenRecord,
 } from './state.js';
 
@@ -42,7 +45,12 @@ export interface StartSimulatorOptions extends Partial<SimulatorBehaviour> {
   readonly log?: Logger;
   /** Address the SIP agent binds its UDP socket to and advertises; default 127.0.0.1. */
   readonly sipAddress?: string;
+  /** Clock, epoch milliseconds (default `Date.now`): lets tests expire tokens without sleeping. */
+  readonly now?: () => number;
 }
+
+/** Largest request head (request line and headers) Node's parser accepts before answering 431. */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 /** A listening simulator. */
 export interface RunningSimulator {
@@ -62,16 +70,25 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const state = createSimulatorState(options.seed === undefined ? DEMO_SEED : parseSeed(options.seed));
   const sip = new SipAgent({ address: options.sipAddress ?? '127.0.0.1', log });
   const closing = new AbortController();
-  const app = createSimulatorApp(state, { ...options, log, sip, closing: closing.signal });
-  const server = createServer(app);
+  // The RSA key is made off the event loop; waiting for it here keeps the first token request fast.
+  const idTokens = createIdTokenSigner();
+  await idTokens.jwks();
+  const app = createSimulatorApp(state, { ...options, log, sip, idTokens, closing: closing.signal });
+  // Node's default 16 KiB header limit would answer a long request line itself; raised so that the
+  // app's 8 KiB request-line rule (414, app.ts) is what a client meets, as in front of CXone.
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
   // Requests Node's HTTP parser rejects never reach Express: answer them in the CXone shape too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    const body = JSON.stringify({ error: 'invalid_request', message: 'Malformed HTTP request.' });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const [status, reason, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'request_header_fields_too_large', `The request head is over ${MAX_HEADER_BYTES} bytes.`]
+        : [400, 'Bad Request', 'invalid_request', 'Malformed HTTP request.'];
+    const body = JSON.stringify({ error: code, message });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,7 @@
 /** Options shared by `createSimulatorApp` and `startSimulator`, their defaults, and what routes receive. */
 import { type Logger } from 'pino';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../src/common/signal-limits.js';
+import { type IdTokenSigner } from './id-token.js';
 import { type SipAgent } from './sip-agent.js';
 import { type SimulatorState } from './state.js';
 
@@ -7,19 +9,19 @@ import { type SimulatorState } from './state.js';
 export interface SimulatorBehaviour {
   /** Access token lifetime (`expires_in`), seconds. */
   readonly tokenTtlSeconds: number;
+  /** Refresh token lifetime, seconds (NICE's examples: 7200). */
+  readonly refreshTokenTtlSeconds: number;
   /** Status of an accepted signal. */
   readonly signalStatus: number;
   /** Longest p1..p9 value accepted, in characters (CXone's own limit is not documented: inferred). */
   readonly paramMaxLength: number;
-  /** HS256 key the id_token is signed with. */
-  readonly idTokenKey: string;
 }
 
 export const DEFAULTS: Readonly<SimulatorBehaviour> = Object.freeze({
   tokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 7200,
   signalStatus: 202,
-  paramMaxLength: 1000,
-  idTokenKey: 'cxone-simulator-id-token-key',
+  paramMaxLength: MAX_SIGNAL_PARAM_LENGTH,
 });
 
 /** What every route factory receives. */
@@ -30,6 +32,8 @@ export interface RouteDeps {
   readonly log: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;
+  /** Signs id_tokens RS256 with the key published at `/auth/jwks`. */
+  readonly idTokens: IdTokenSigner;
 }
 
 /** Fills defaults and rejects nonsensical values with a message naming the option. */
@@ -37,11 +41,11 @@ export function resolveBehaviour(options: Partial<SimulatorBehaviour>): Simulato
   const behaviour = { ...DEFAULTS, ...stripUndefined(options) };
   const problems: string[] = [];
   if (!(behaviour.tokenTtlSeconds > 0)) problems.push('tokenTtlSeconds must be a positive number of seconds');
+  if (!(behaviour.refreshTokenTtlSeconds > 0)) problems.push('refreshTokenTtlSeconds must be a positive number of seconds');
   if (!Number.isInteger(behaviour.signalStatus) || behaviour.signalStatus < 200 || behaviour.signalStatus > 599) {
     problems.push('signalStatus must be an HTTP status between 200 and 599');
   }
   if (!Number.isInteger(behaviour.paramMaxLength) || behaviour.paramMaxLength < 1) problems.push('paramMaxLength must be a positive integer');
-  if (behaviour.idTokenKey.length === 0) problems.push('idTokenKey must not be empty');
   if (problems.length > 0) throw new RangeError(`Invalid simulator options: ${problems.join('; ')}`);
   return Object.freeze(behaviour);
 }

@@ -10,6 +10,9 @@ import jsonServer, { type JsonServerRouter } from 'json-server';
 import { FaultStore } from './faults.js';
 import { type AccessKeySeed, type ApiClientSeed, type BusinessUnitSeed, type Permission, type Seed } from './seed.js';
 
+/** How a signal's params arrived: JSON body, query string, or none were given. */
+export type SignalTransport = 'body' | 'query' | 'none';
+
 /** One accepted signal. */
 export interface SignalRecord {
   readonly id: number;
@@ -17,8 +20,10 @@ export interface SignalRecord {
   readonly businessUnit: string;
   /** p1..pN in order; a gap (p1 and p3 given) is an empty string. */
   readonly params: string[];
+  readonly transport: SignalTransport;
   readonly receivedAt: string;
-  readonly clientId: string;
+  /** The API client the token was issued through; null for an access-key grant token. */
+  readonly clientId: string | null;
   readonly apiVersion: string;
 }
 
@@ -35,16 +40,20 @@ export interface ContactRecord {
   endedAt: string | null;
 }
 
-export type GrantType = 'password' | 'refresh_token';
+export type GrantType = 'password' | 'refresh_token' | 'access_key';
 
 /** An issued token pair, described without its values. */
 export interface TokenRecord {
   readonly id: number;
-  readonly clientId: string;
+  /** null for the access-key grant, which authenticates no API client. */
+  readonly clientId: string | null;
   readonly accessKeyId: string;
   readonly grantType: GrantType;
   readonly issuedAt: string;
+  /** When the access token expires. */
   readonly expiresAt: string;
+  /** When the refresh token expires. */
+  readonly refreshExpiresAt: string;
 }
 
 export type DialogState = 'none' | 'inviting' | 'confirmed' | 'terminated';
@@ -70,12 +79,18 @@ export interface Collections {
 /** What a valid access or refresh token stands for. */
 export interface Grant {
   readonly tokenId: number;
-  readonly clientId: string;
+  readonly clientId: string | null;
   readonly accessKeyId: string;
   readonly businessUnit: string;
   readonly permissions: readonly Permission[];
-  /** Epoch milliseconds; refresh tokens do not expire in the simulator. */
+  /** Epoch milliseconds after which the token (access or refresh, whichever this grant backs) is refused. */
   readonly expiresAt: number;
+}
+
+/** Lifetimes of a token pair, seconds. */
+export interface TokenLifetimes {
+  readonly accessSeconds: number;
+  readonly refreshSeconds: number;
 }
 
 /** Values handed to the client once, when a token pair is issued. */
@@ -137,15 +152,18 @@ export class SimulatorState {
     return this.seed.accessKeys.find((key) => key.accessKeyId === accessKeyId);
   }
 
-  /** Issues a fresh access/refresh token pair for an access key used through a client. */
-  issueTokens(clientId: string, key: AccessKeySeed, grantType: GrantType, now: number, ttlSeconds: number): IssuedTokens {
+  /** Issues a fresh access/refresh token pair for an access key (used through a client, or not: null). */
+  issueTokens(clientId: string | null, key: AccessKeySeed, grantType: GrantType, now: number, lifetimes: TokenLifetimes): IssuedTokens {
+    const accessExpiresAt = now + lifetimes.accessSeconds * 1000;
+    const refreshExpiresAt = now + lifetimes.refreshSeconds * 1000;
     const record: TokenRecord = {
       id: this.#nextId.token++,
       clientId,
       accessKeyId: key.accessKeyId,
       grantType,
       issuedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+      expiresAt: new Date(accessExpiresAt).toISOString(),
+      refreshExpiresAt: new Date(refreshExpiresAt).toISOString(),
     };
     const grant: Grant = {
       tokenId: record.id,
@@ -153,12 +171,12 @@ export class SimulatorState {
       accessKeyId: key.accessKeyId,
       businessUnit: key.businessUnit,
       permissions: key.permissions,
-      expiresAt: now + ttlSeconds * 1000,
+      expiresAt: accessExpiresAt,
     };
     const accessToken = randomBytes(32).toString('base64url');
     const refreshToken = randomBytes(32).toString('base64url');
     this.#accessTokens.set(accessToken, grant);
-    this.#refreshTokens.set(refreshToken, { ...grant, expiresAt: Number.POSITIVE_INFINITY });
+    this.#refreshTokens.set(refreshToken, { ...grant, expiresAt: refreshExpiresAt });
     this.#data.tokens.push(record);
     return { accessToken, refreshToken, record };
   }
@@ -168,6 +186,7 @@ export class SimulatorState {
     return this.#accessTokens.get(accessToken);
   }
 
+  /** The grant behind a refresh token, expired or not (the caller compares with its clock). */
   grantForRefreshToken(refreshToken: string): Grant | undefined {
     return this.#refreshTokens.get(refreshToken);
   }

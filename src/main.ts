@@ -9,6 +9,7 @@ import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { handoffMetricsEvents, niceMetricsHooks } from './composition/metrics-policy.js';
 import { startSubscriptionFeed } from './composition/subscription-feed.js';
+import { type ReloadOutcome, startTenantsReloader, type TenantsLoad, type TenantsReloader } from './composition/tenants-reload.js';
 import { CallService } from './handoff/call.service.js';
 import { HandoffService } from './handoff/handoff.service.js';
 import { parseInvite } from './handoff/sip-invite.js';
@@ -33,6 +34,13 @@ export interface GatewayDeps {
   readonly explorerTabs?: readonly ExplorerTab[];
   /** Observers of handoff changes (e.g. a subscription feed), called after the metrics. */
   readonly events?: HandoffEvents;
+  /**
+   * Reads the tenants file again (for `reloadTenants` and the file watch). Without it the tenants
+   * of `config` stay for the life of the gateway.
+   */
+  readonly loadTenants?: () => TenantsLoad;
+  /** Watch `config.tenantsFile` and reload on change (default true when `loadTenants` is given). */
+  readonly watchTenantsFile?: boolean;
 }
 
 export interface RunningGateway {
@@ -45,6 +53,8 @@ export interface RunningGateway {
    * next start), close the LISTEN connection, the CXone client and the store.
    */
   close(): Promise<void>;
+  /** Reads the tenants file again and puts it in force if valid (SIGHUP); refused files change nothing. */
+  reloadTenants(): ReloadOutcome;
 }
 
 /** Closes what was opened, in reverse order, reporting (not throwing) failures of later steps. */
@@ -64,6 +74,18 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const tenants = createTenantRegistry(config.tenants);
   const opened: (() => Promise<void>)[] = [];
   try {
+    const reloader: TenantsReloader | undefined =
+      deps.loadTenants === undefined
+        ? undefined
+        : startTenantsReloader({
+            registry: tenants,
+            load: deps.loadTenants,
+            log,
+            metrics,
+            ...((deps.watchTenantsFile ?? true) ? { watchFile: config.tenantsFile } : {}),
+          });
+    if (reloader !== undefined) opened.push(async () => reloader.close());
+
     const store = deps.store ?? (await createStore(config.store, { log: log.child({ component: 'store' }) }));
     opened.push(() => store.close());
 
@@ -127,6 +149,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     return {
       url,
       metrics,
+      reloadTenants: () => reloader?.reload('SIGHUP') ?? { outcome: 'refused', problems: ['this gateway was started without a tenants loader'] },
       close: () => (closing ??= closeAll(opened, log)),
     };
   } catch (error) {

@@ -6,11 +6,11 @@
 import { apiError } from '../errors.js';
 import { type RouteDeps } from '../options.js';
 import { pathParam, type Reply, type RouteContext, type RouteDef } from '../pipeline.js';
-import { type Grant } from '../state.js';
+import { type Grant, type SignalTransport } from '../state.js';
 import { jsonBody } from '../body.js';
+import { MAX_SIGNAL_PARAMS, SIGNAL_PARAM_NAMES, signalParamLength } from '../../src/common/signal-limits.js';
 
 const BASE = '/incontactapi/services/:version';
-const PARAM_NAMES = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9'] as const;
 
 export function apiRoutes(deps: RouteDeps): RouteDef[] {
   return [
@@ -24,8 +24,9 @@ function signal(ctx: RouteContext, deps: RouteDeps): Reply {
   const checked = authorize(ctx, deps, 'signal');
   if ('reply' in checked) return checked.reply;
   const { grant, contactId, apiVersion } = checked;
-  const params = signalParams(ctx, deps.behaviour.paramMaxLength);
-  if (!Array.isArray(params)) return params;
+  const received = signalParams(ctx, deps.behaviour.paramMaxLength);
+  if ('kind' in received) return received;
+  const { params, transport } = received;
   const contact = deps.state.contact(contactId);
   if (contact === undefined || contact.state !== 'active' || contact.businessUnit !== grant.businessUnit) {
     return contactNotFound(contactId);
@@ -34,11 +35,12 @@ function signal(ctx: RouteContext, deps: RouteDeps): Reply {
     contactId,
     businessUnit: grant.businessUnit,
     params,
+    transport,
     receivedAt: new Date(deps.now()).toISOString(),
     clientId: grant.clientId,
     apiVersion,
   });
-  ctx.log.info({ contactId, signalId: record.id, params: params.length }, 'signal accepted');
+  ctx.log.info({ contactId, signalId: record.id, params: params.length, transport }, 'signal accepted');
   return { kind: 'empty', status: deps.behaviour.signalStatus };
 }
 
@@ -89,29 +91,46 @@ function authorize(ctx: RouteContext, deps: RouteDeps, permission?: 'signal'): A
 }
 
 /**
- * p1..p9 from the query string or, when the query has none of them, from a JSON object body; any
- * other parameter, a repeated one or one longer than the limit is a 400. Returns the values in
- * order up to the highest given, a gap as ''.
+ * p1..p9 from the query string or from a JSON object body (NICE's SDK and connector send the body;
+ * generated API clients the query), recorded in order up to the highest given, a gap as ''.
+ *
+ * Like a strict front end, and so that nothing is silently dropped: params both in the query and
+ * in the body are refused (CXone's precedence is not documented), as is a body that is not JSON,
+ * any name other than p1..p9 (p10 included: at most MAX_SIGNAL_PARAMS), a repeated name, a value
+ * that is not one string, and one longer than `maxLength` characters.
  */
-function signalParams(ctx: RouteContext, maxLength: number): string[] | Reply {
-  let source: Record<string, unknown> = ctx.req.query;
-  if (!PARAM_NAMES.some((name) => name in ctx.req.query)) {
-    const body = jsonBody(ctx);
-    if (!body.ok) return body.reply;
-    if (body.value !== undefined && (body.value === null || typeof body.value !== 'object' || Array.isArray(body.value))) {
-      return apiError('invalid_parameter', 'A JSON body must be an object of p1..p9.');
-    }
-    source = { ...ctx.req.query, ...(body.value as Record<string, unknown> | undefined) };
+function signalParams(ctx: RouteContext, maxLength: number): { readonly params: string[]; readonly transport: SignalTransport } | Reply {
+  const body = jsonBody(ctx);
+  if (!body.ok) return body.reply;
+  if (body.value === undefined && hasBody(ctx)) {
+    return apiError('unsupported_media_type', 'Send p1..p9 as a JSON object body with Content-Type: application/json (or in the query string).');
   }
+  if (body.value !== undefined && (body.value === null || typeof body.value !== 'object' || Array.isArray(body.value))) {
+    return apiError('invalid_parameter', 'A JSON body must be an object of p1..p9.');
+  }
+  const query: Record<string, unknown> = ctx.req.query;
+  const fromBody = (body.value ?? {}) as Record<string, unknown>;
+  const inQuery = Object.keys(query).length > 0;
+  const inBody = Object.keys(fromBody).length > 0;
+  if (inQuery && inBody) {
+    return apiError('invalid_parameter', 'Parameters arrived both in the query string and in the JSON body; send p1..p9 one way only (the JSON body, as NICE\'s SDK does).');
+  }
+  const source = inBody ? fromBody : query;
   const params: string[] = [];
   for (const [name, value] of Object.entries(source)) {
-    const index = (PARAM_NAMES as readonly string[]).indexOf(name);
-    if (index === -1) return apiError('invalid_parameter', `Unknown parameter ${name}; only p1..p9 are accepted.`);
+    const index = (SIGNAL_PARAM_NAMES as readonly string[]).indexOf(name);
+    if (index === -1) return apiError('invalid_parameter', `Unknown parameter ${name}; only p1..p${MAX_SIGNAL_PARAMS} are accepted.`);
     if (typeof value !== 'string') return apiError('invalid_parameter', `Parameter ${name} must be a single string.`);
-    if (value.length > maxLength) return apiError('invalid_parameter', `Parameter ${name} is longer than ${maxLength} characters.`);
+    if (signalParamLength(value) > maxLength) return apiError('invalid_parameter', `Parameter ${name} is longer than ${maxLength} characters.`);
     params[index] = value;
   }
-  return Array.from(params, (value) => value ?? '');
+  return { params: Array.from(params, (value) => value ?? ''), transport: inBody ? 'body' : inQuery ? 'query' : 'none' };
+}
+
+/** Whether the request carries a body (a declared non-zero length, or chunked). */
+function hasBody(ctx: RouteContext): boolean {
+  const { headers } = ctx.req;
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? '0') > 0;
 }
 
 function contactNotFound(contactId: string): Reply {

@@ -4,10 +4,13 @@ import { type RouteDeps } from '../options.js';
 import { type Reply, type RouteContext, type RouteDef } from '../pipeline.js';
 import { TOKEN_PATH } from './oauth.js';
 
+/** Where the id_token's public key is published (the sources of docs/architecture.md A). */
+export const JWKS_PATH = '/auth/jwks';
+
 export function discoveryRoutes(deps: RouteDeps): RouteDef[] {
   return [
     { method: 'get', path: '/.well-known/openid-configuration', fault: 'discovery', shape: 'cxone', handle: openidConfiguration },
-    { method: 'get', path: '/.well-known/jwks', fault: 'discovery', shape: 'cxone', handle: jwks },
+    { method: 'get', path: JWKS_PATH, fault: 'discovery', shape: 'cxone', handle: async () => ({ kind: 'json', status: 200, body: await deps.idTokens.jwks() }) },
     { method: 'get', path: '/.well-known/cxone-configuration', fault: 'discovery', shape: 'cxone', handle: (ctx) => cxoneConfiguration(ctx, deps) },
   ];
 }
@@ -21,21 +24,16 @@ function openidConfiguration(ctx: RouteContext): Reply {
       issuer,
       authorization_endpoint: `${issuer}/auth/authorize`,
       token_endpoint: `${issuer}${TOKEN_PATH}`,
-      jwks_uri: `${issuer}/.well-known/jwks`,
+      jwks_uri: `${issuer}${JWKS_PATH}`,
       response_types_supported: ['code', 'id_token', 'token id_token'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['HS256'],
+      id_token_signing_alg_values_supported: ['RS256'],
       grant_types_supported: ['password', 'refresh_token'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ['openid'],
       claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'tenantId', 'icBUId', 'icClusterId', 'name'],
     },
   };
-}
-
-/** The id_token is HS256 (a shared key): there is no public key to publish. */
-function jwks(): Reply {
-  return { kind: 'json', status: 200, body: { keys: [] } };
 }
 
 function cxoneConfiguration(ctx: RouteContext, deps: RouteDeps): Reply {

@@ -4,13 +4,21 @@
  * deeply frozen.
  */
 import { z } from 'zod';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../common/signal-limits.js';
 import { type Tenant } from './tenant.js';
 import { formatPath } from '../common/format-path.js';
 import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 import { parseTenantsFile, type SecretSources } from './tenants-file.js';
 
 /** Where handoffs are kept: embedded PGlite in a directory, or a shared PostgreSQL. */
-export type StoreConfig = { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
+export type StoreConfig =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      /** Most connections this replica opens, the LISTEN connection aside (default 10). */
+      readonly poolSize?: number;
+    };
 
 
 export interface GatewayConfig {
@@ -87,6 +95,7 @@ const envSchema = z.object({
   TENANTS_FILE: z.string({ error: 'is required: the path of the tenants file (JSON)' }).min(1, 'must not be empty'),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  DATABASE_POOL_SIZE: integer(10, 1, 1000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
@@ -96,7 +105,8 @@ const envSchema = z.object({
   SIGNAL_BUDGET_MS: integer(8000, 1, 600_000),
   CXONE_ATTEMPT_TIMEOUT_MS: integer(2000, 1, 60_000),
   WORKER_INTERVAL_MS: integer(500, 10, 60_000),
-  MAX_PARAM_LENGTH: integer(256, 1, 4096),
+  // Never above what CXone (the simulator, for now) accepts: one definition in src/common.
+  MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
@@ -129,6 +139,26 @@ function withoutEmpty(env: Readonly<Record<string, string | undefined>>): Record
 }
 
 /**
+ * Reads and validates the tenants file at `path` (its `env:` references resolved from `env`): the
+ * tenants, or every problem found, each naming the field. Used at start and for a reload.
+ */
+export function readTenantsFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+  io: { readonly readFile: (path: string) => string },
+): { readonly ok: true; readonly tenants: readonly Tenant[] } | { readonly ok: false; readonly problems: readonly string[] } {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (error) {
+    return { ok: false, problems: [`TENANTS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`] };
+  }
+  const sources: SecretSources = { env, readFile: io.readFile };
+  const result = parseTenantsFile(text, path, sources);
+  return result.ok ? { ok: true, tenants: deepFreeze(result.tenants) } : result;
+}
+
+/**
  * Reads the configuration from `env` (e.g. `process.env`) and the tenants file it names. Throws a
  * `ConfigError` listing every problem; returns a frozen `GatewayConfig`.
  */
@@ -139,21 +169,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     for (const issue of parsed.error.issues) problems.push(`${formatPath(issue.path)}: ${issue.message}`);
   }
 
-  let tenants: Tenant[] = [];
-  const tenantsFile = env.TENANTS_FILE;
-  if (tenantsFile) {
-    let text: string | undefined;
-    try {
-      text = io.readFile(tenantsFile);
-    } catch (error) {
-      problems.push(`TENANTS_FILE: cannot read ${tenantsFile} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
-    }
-    if (text !== undefined) {
-      const sources: SecretSources = { env, readFile: io.readFile };
-      const result = parseTenantsFile(text, tenantsFile, sources);
-      if (result.ok) tenants = result.tenants;
-      else problems.push(...result.problems);
-    }
+  let tenants: readonly Tenant[] = [];
+  if (env.TENANTS_FILE) {
+    const loaded = readTenantsFile(env.TENANTS_FILE, env, io);
+    if (loaded.ok) tenants = loaded.tenants;
+    else problems.push(...loaded.problems);
   }
 
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
@@ -171,7 +191,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     },
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
-    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { kind: 'pglite', dataDir: e.DATA_DIR },
     signal: {
       waitMs: e.SIGNAL_WAIT_MS,
       budgetMs: e.SIGNAL_BUDGET_MS,

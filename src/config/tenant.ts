@@ -1,12 +1,29 @@
 import { type KeyScope } from '../common/vocabulary.js';
 
-/** The four credentials CXone's password grant needs (docs/architecture.md, "CXone wire contract"). Never logged, never serialized. */
+/**
+ * A tenant's CXone credentials (docs/architecture.md, "CXone wire contract"). Never logged, never serialized. The password grant
+ * needs all four; the access-key grant only the access key (no API client).
+ */
 export interface CxoneCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
+  readonly clientId?: string | undefined;
+  readonly clientSecret?: string | undefined;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
 }
+
+/**
+ * How the client gets a token: `password` (OAuth password grant at the discovered token endpoint,
+ * API client in HTTP Basic; NICE's documented way) or `access-key` (`POST
+ * {authEndpoint}/authentication/v1/token/access-key` with a JSON body, no API client).
+ */
+export type CxoneGrant = 'password' | 'access-key';
+
+/**
+ * Where a signal's p1..p9 travel: `body` (a JSON object, as NICE's SDK and connector send them;
+ * long values fit) or `query` (the query string, as generated API clients do; the request line
+ * limits their size).
+ */
+export type SignalParamsTransport = 'body' | 'query';
 
 /** Per-tenant CXone settings, already resolved from config (secrets dereferenced). */
 export interface CxoneTenantSettings {
@@ -17,6 +34,15 @@ export interface CxoneTenantSettings {
   readonly credentials: CxoneCredentials;
   /** When set, skips tenant discovery (`/.well-known/cxone-configuration`). */
   readonly apiEndpoint?: string | undefined;
+  /** Default `password`. */
+  readonly grant?: CxoneGrant | undefined;
+  /**
+   * Base URL of the access-key grant, e.g. `https://na1.nice-incontact.com` (the tenant's area
+   * host); default: the issuer. Only read with `grant: 'access-key'`.
+   */
+  readonly authEndpoint?: string | undefined;
+  /** Default `body`. */
+  readonly signalParams?: SignalParamsTransport | undefined;
 }
 
 /** One API key of a tenant, known only by the SHA-256 of its value (hex, lower case). */

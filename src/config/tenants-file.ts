@@ -77,10 +77,20 @@ function tenantSchema(sources: SecretSources) {
         .regex(/^v\d+\.0$/, 'must look like v30.0')
         .default('v30.0'),
       apiEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-      clientId: credential(sources, { literal: true }),
-      clientSecret: credential(sources, { literal: false }),
+      // `password` needs the API client; `access-key` only the access key (src/nice/types.ts).
+      grant: z.enum(['password', 'access-key']).default('password'),
+      authEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      // `body` as NICE's SDK sends p1..p9; `query` for a front end that wants the query string.
+      signalParams: z.enum(['body', 'query']).default('body'),
+      clientId: credential(sources, { literal: true }).optional(),
+      clientSecret: credential(sources, { literal: false }).optional(),
       accessKeyId: credential(sources, { literal: true }),
       accessKeySecret: credential(sources, { literal: false }),
+    }).superRefine((cxone, ctx) => {
+      if (cxone.grant !== 'password') return;
+      for (const field of ['clientId', 'clientSecret'] as const) {
+        if (cxone[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required for the password grant' });
+      }
     }),
     pseudoNumbers: z.array(z.string().regex(E164, 'must be an E.164 number such as +15550100001')).default([]),
     contactIdHeader: z.string().regex(HEADER_NAME, 'must be a SIP header name starting with X-').default('X-ContactID'),
@@ -192,6 +202,9 @@ export function parseTenantsFile(
         issuer: t.cxone.issuer.replace(/\/+$/, ''),
         apiVersion: t.cxone.apiVersion,
         apiEndpoint: t.cxone.apiEndpoint?.replace(/\/+$/, ''),
+        grant: t.cxone.grant,
+        authEndpoint: t.cxone.authEndpoint?.replace(/\/+$/, ''),
+        signalParams: t.cxone.signalParams,
         credentials: {
           clientId: t.cxone.clientId,
           clientSecret: t.cxone.clientSecret,

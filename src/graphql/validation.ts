@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type HandoffQuery, type SignalRequest } from '../handoff/model.js';
 import { formatPath } from '../common/format-path.js';
+import { MAX_SIGNAL_PARAMS, signalParamLength } from '../common/signal-limits.js';
 import { CONTACT_ID_PATTERN, EXTERNAL_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../common/vocabulary.js';
 import { BadUserInputError } from './errors.js';
 
@@ -15,7 +16,6 @@ export interface InputLimits {
   readonly maxSipInviteBytes: number;
 }
 
-export const MAX_PARAMS = 9;
 /**
  * Control characters (C0, DEL, C1) are refused in params: they travel in a URL query to CXone and
  * then into a Studio script variable, where a newline or NUL is never intended.
@@ -48,10 +48,10 @@ function buildSignalInputSchema(limits: InputLimits) {
       .array(
         z
           .string()
-          .refine((p) => [...p].length <= limits.maxParamLength, `must be at most ${limits.maxParamLength} characters`)
+          .refine((p) => signalParamLength(p) <= limits.maxParamLength, `must be at most ${limits.maxParamLength} characters`)
           .refine((p) => !CONTROL.test(p), 'must not contain control characters (newline, tab, NUL...)'),
       )
-      .max(MAX_PARAMS, `at most ${MAX_PARAMS} params (p1..p9)`)
+      .max(MAX_SIGNAL_PARAMS, `at most ${MAX_SIGNAL_PARAMS} params (p1..p9)`)
       .nullish(),
     context: z
       .unknown()

@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   readonly tokenFetches: Counter;
   /** PENDING handoffs the retry worker saw due on its last pass. */
   readonly workerBacklog: Gauge;
+  /** Reloads of the tenants file by outcome (`applied` or `refused`). */
+  readonly tenantsReloads: Counter<'outcome'>;
 }
 
 /** Creates the registry and every metric; `defaults` adds Node's process metrics (RSS, event loop lag). */
@@ -61,5 +63,11 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     help: 'PENDING handoffs due for the retry worker on its last pass.',
     registers: [registry],
   });
-  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog };
+  const tenantsReloads = new Counter({
+    name: 'cxgw_tenants_reloads_total',
+    help: 'Reloads of the tenants file by outcome (applied, refused).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog, tenantsReloads };
 }

@@ -26,6 +26,7 @@ import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { queryLimitsPlugin } from './query-limits.js';
 import { useReadinessCheck } from './readiness.js';
+import { requireKeyPlugin } from './require-key.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
 import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
@@ -107,6 +108,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       // resolver of every request, and the gateway sets no cache hints (answers are per caller).
       ApolloServerPluginCacheControlDisabled(),
       internalErrorStatusPlugin<GatewayContext>(),
+      requireKeyPlugin(),
       subscriptionsOverHttpPlugin<GatewayContext>(),
       queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
       armorLimitsPlugin<GatewayContext>({ maxAliases: config.limits.maxQueryAliases, maxDirectives: config.limits.maxQueryDirectives }),

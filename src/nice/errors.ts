@@ -195,21 +195,23 @@ export function signalFailure(contactId: string, failure: UpstreamFailure): Nice
 }
 
 /**
- * Classifies a non-2xx answer of the token endpoint. OAuth errors (`invalid_client`,
- * `invalid_grant`, …) and any other 4xx mean these credentials cannot get a token: final.
+ * Classifies a non-2xx answer of the token endpoint. OAuth errors (CXone answers 401 to both
+ * `invalid_client` and `invalid_grant`; the sources of docs/architecture.md, partly inferred) and any other 4xx mean
+ * these credentials cannot get a token: final. `grant` only shapes the advice in the message.
  */
-export function tokenFailure(failure: UpstreamFailure): NiceError {
+export function tokenFailure(failure: UpstreamFailure, grant: 'password' | 'access-key' = 'password'): NiceError {
   const { status } = failure;
   if (status === 429) return throttled(failure);
   if (status >= 400 && status < 500) {
+    const check =
+      grant === 'access-key'
+        ? 'check accessKeyId/accessKeySecret and authEndpoint (the access-key grant)'
+        : 'check clientId/clientSecret and accessKeyId/accessKeySecret';
     return new NiceError({
       ...fromUpstream(failure),
       code: NiceErrorCode.AuthFailed,
       retryable: false,
-      message: withDetail(
-        `CXone's token endpoint refused the tenant's credentials (HTTP ${status}); check client_id/client_secret and access_key_id/access_key_secret.`,
-        failure.upstreamError,
-      ),
+      message: withDetail(`CXone's token endpoint refused the tenant's credentials (HTTP ${status}); ${check}.`, failure.upstreamError),
     });
   }
   return unavailable(failure, `CXone's token endpoint answered HTTP ${status}; it will be retried.`);
@@ -290,7 +292,7 @@ export function abortedFailure(kind: NiceExchangeKind | undefined): NiceError {
   });
 }
 
-/** Input rejected before any request (more than 9 params, empty contact id). */
+/** Input rejected before any request (more than 9 params, a param too long, empty contact id). */
 export function badInput(message: string): NiceError {
   return new NiceError({ code: NiceErrorCode.BadRequest, retryable: false, message });
 }

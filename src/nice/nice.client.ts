@@ -1,6 +1,8 @@
 /**
  * `createNiceClient`: signals CXone contacts (docs/architecture.md, "CXone wire contract"). Each try gets a token (cached, single
- * flight), the tenant's API endpoint (config or discovery) and sends one Signal API request; a
+ * flight), the tenant's API endpoint (config or discovery) and sends one Signal API request (p1..p9
+ * as a JSON body by default, as NICE's SDK sends them; in the query string when the tenant says
+ * `signalParams: 'query'`); a
  * 401/403 invalidates the token and re-sends once with a fresh one; retryable failures go through
  * the retry policy within the caller's deadline.
  *
@@ -9,6 +11,7 @@
  * closes only a dispatcher it created. The global dispatcher is never touched.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { MAX_REQUEST_LINE_BYTES, MAX_SIGNAL_PARAM_LENGTH, MAX_SIGNAL_PARAMS, requestLineBytes, signalParamLength } from '../common/signal-limits.js';
 import { type Budget, exchangeTimeout } from './budget.js';
 import { Discovery } from './discovery.js';
 import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
@@ -16,6 +19,7 @@ import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogge
 import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry-policy.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
 import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
+import { type SignalParamsTransport } from '../config/tenant.js';
 
 /** Dependencies and settings of the client; all optional. */
 export interface NiceClientOptions {
@@ -31,6 +35,8 @@ export interface NiceClientOptions {
   readonly retry?: Partial<RetryConfig> | undefined;
   /** Refresh this long before a token expires, within the bounds of `refreshMarginMs`; default 600. */
   readonly tokenRefreshMarginSeconds?: number | undefined;
+  /** How long a refresh token is offered after it was issued; default 7200 (NICE's examples). */
+  readonly refreshTokenLifetimeSeconds?: number | undefined;
   /** Longest one exchange (connect, headers, body) may take; default 2000 ms. */
   readonly attemptTimeoutMs?: number | undefined;
   /** Connections per upstream origin of the default `Agent`; default 64. */
@@ -44,9 +50,6 @@ export interface NiceClientHandle extends NiceClient {
 
 /** Default time one exchange may take. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2_000;
-
-/** The most params a signal carries (p1..p9). */
-export const MAX_SIGNAL_PARAMS = 9;
 
 /** Creates the CXone client. */
 export function createNiceClient(options: NiceClientOptions = {}): NiceClientHandle {
@@ -66,7 +69,15 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
   const log = options.log ?? silentLogger;
   const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log);
   const discovery = new Discovery(http, clock, attemptTimeoutMs);
-  const tokens = new TokenProvider({ http, discovery, clock, log, attemptTimeoutMs, refreshMarginSeconds: options.tokenRefreshMarginSeconds });
+  const tokens = new TokenProvider({
+    http,
+    discovery,
+    clock,
+    log,
+    attemptTimeoutMs,
+    refreshMarginSeconds: options.tokenRefreshMarginSeconds,
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
+  });
   const retryConfig: RetryConfig = Object.freeze({ ...DEFAULT_RETRY, ...options.retry });
   const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig });
   let closing: Promise<void> | undefined;
@@ -114,6 +125,9 @@ class Signaler {
 
   async signal(tenant: NiceTenant, contactId: string, params: readonly string[], options: SignalOptions): Promise<SignalResult> {
     if (params.length > MAX_SIGNAL_PARAMS) throw badInput(`A signal carries at most ${MAX_SIGNAL_PARAMS} params (p1..p9); got ${params.length}.`);
+    const long = params.findIndex((value) => signalParamLength(value) > MAX_SIGNAL_PARAM_LENGTH);
+    // Names the param, never its value (it may be anything a caller typed).
+    if (long !== -1) throw badInput(`Signal param p${long + 1} is longer than ${MAX_SIGNAL_PARAM_LENGTH} characters; CXone would refuse it.`);
     if (contactId.trim() === '') throw badInput('A signal needs a contact id.');
     const { clock, retry, log } = this.#deps;
     const deadline = Math.min(options.deadline, clock.now() + retry.totalMs);
@@ -191,11 +205,13 @@ class Signaler {
   /** Sends one Signal API request; resolves with a 2xx or 401/403 answer, rejects otherwise. */
   async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
     const { http, clock, attemptTimeoutMs } = this.#deps;
+    const request = signalRequest(endpoint, tenant.cxone.apiVersion, contactId, params, tenant.cxone.signalParams ?? 'body');
     const response = await http.exchange({
       kind: 'signal',
-      url: signalUrl(endpoint, tenant.cxone.apiVersion, contactId, params),
+      url: request.url,
       method: 'POST',
-      headers: { authorization: token.authorization(), accept: 'application/json' },
+      headers: { authorization: token.authorization(), accept: 'application/json', ...request.headers },
+      body: request.body,
       timeoutMs: exchangeTimeout(budget, attemptTimeoutMs, clock),
       signal: budget.signal,
     });
@@ -212,12 +228,46 @@ class Signaler {
       correlationId: response.correlationId,
       retryAfterMs: parseRetryAfter(response.retryAfter, this.#deps.clock.now()),
       // A proxy's error page may echo the request; the token must not travel on in the error.
-      upstreamError: errorSnippet(response.body, [credentials.clientId, credentials.clientSecret, credentials.accessKeyId, credentials.accessKeySecret, token.authorization().slice('Bearer '.length)]),
+      upstreamError: errorSnippet(
+        response.body,
+        [credentials.clientId, credentials.clientSecret, credentials.accessKeyId, credentials.accessKeySecret, token.authorization().slice('Bearer '.length)].filter(
+          (value): value is string => value !== undefined,
+        ),
+      ),
     });
   }
 }
 
 const refusesToken = (status: number): boolean => status === 401 || status === 403;
+
+/** What travels in a Signal API request besides the bearer token. */
+export interface SignalRequest {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
+
+/**
+ * The Signal API request for `transport`: `body` (default) posts `{"p1": …, "pN": …}` (only the
+ * params given) as JSON; `query` puts them in the query string and is refused here, before it is
+ * sent, when its request line would pass `MAX_REQUEST_LINE_BYTES` (CXone's front end would answer
+ * 414; the message says to use the body).
+ */
+export function signalRequest(endpoint: URL, apiVersion: string, contactId: string, params: readonly string[], transport: SignalParamsTransport): SignalRequest {
+  if (transport === 'body') {
+    return {
+      url: signalUrl(endpoint, apiVersion, contactId, []),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(params.map((value, index) => [`p${index + 1}`, value]))),
+    };
+  }
+  const url = signalUrl(endpoint, apiVersion, contactId, params);
+  const bytes = requestLineBytes('POST', `${url.pathname}${url.search}`);
+  if (bytes > MAX_REQUEST_LINE_BYTES) {
+    throw badInput(`The signal's query string makes a ${bytes}-byte request line, over CXone's ${MAX_REQUEST_LINE_BYTES}; set the tenant's signalParams to "body".`);
+  }
+  return { url, headers: {}, body: undefined };
+}
 
 /**
  * `{api_endpoint}/incontactapi/services/{vN.0}/interactions/{contactId}/signal?p1=..&pN=..`, keeping

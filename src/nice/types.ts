@@ -52,7 +52,8 @@ export interface NiceHooks {
 /** The CXone client used by the handoff service. */
 export interface NiceClient {
   /**
-   * Signals a contact with up to 9 params (p1..p9 in order). Resolves on any 2xx; otherwise rejects
+   * Signals a contact with up to 9 params (p1..p9 in order), each at most
+   * `MAX_SIGNAL_PARAM_LENGTH` characters (src/common/signal-limits.ts). Resolves on any 2xx; otherwise rejects
    * with a `NiceError` (see `src/nice/errors.ts`) whose `code` is a `NiceErrorCode`, `retryable`
    * says whether a later attempt could succeed, and `attempts` counts the tries made (as in
    * `SignalResult`; 0 when the input was rejected before any).

@@ -1,20 +1,21 @@
 import { type Logger } from '../common/logger.js';
+import { type StoreConfig } from '../config/config.js';
 import { type HandoffStore } from '../handoff/ports.js';
-import { openPgliteStore } from './pglite.store.js';
-import { openPostgresStore } from './postgres.store.js';
 
-/** Which database backs the store: embedded PGlite (default) or a shared PostgreSQL. */
-export type StoreConfig =
-  | { readonly kind: 'pglite'; readonly dataDir: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize?: number };
-
-/** Opens the configured store and applies pending migrations before resolving. */
+/**
+ * Opens the configured store and applies pending migrations before resolving. Each store module is
+ * loaded only when chosen: PGlite's WASM build is not loaded in PostgreSQL mode.
+ */
 export async function createStore(config: StoreConfig, deps: { readonly log: Logger }): Promise<HandoffStore> {
   switch (config.kind) {
-    case 'pglite':
+    case 'pglite': {
+      const { openPgliteStore } = await import('./pglite.store.js');
       return await openPgliteStore({ dataDir: config.dataDir }, deps);
-    case 'postgres':
+    }
+    case 'postgres': {
+      const { openPostgresStore } = await import('./postgres.store.js');
       return await openPostgresStore({ url: config.url, poolSize: config.poolSize }, deps);
+    }
     default:
       throw new Error(`Unknown store kind: ${(config satisfies never as { kind: string }).kind}`);
   }

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isNiceError, type NiceError } from '../../src/nice/errors.js';
 import { createNiceClient, type NiceClientHandle, type NiceClientOptions } from '../../src/nice/nice.client.js';
 import { NiceErrorCode, type NiceHooks, type NiceTenant } from '../../src/nice/types.js';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 import { DEMO, startSimulator, type RunningSimulator } from '../../simulator/index.js';
 
 interface FaultSpec {
@@ -19,7 +20,7 @@ interface FaultSpec {
 }
 
 /** One simulator plus the helpers a test needs to drive and inspect it. */
-function simulatorFixture(options: { tokenTtlSeconds?: number } = {}) {
+function simulatorFixture(options: { tokenTtlSeconds?: number; now?: () => number } = {}) {
   let sim: RunningSimulator | undefined;
   const running = (): RunningSimulator => {
     if (sim === undefined) throw new Error('simulator not started');
@@ -41,18 +42,20 @@ function simulatorFixture(options: { tokenTtlSeconds?: number } = {}) {
     },
     stop: async () => sim?.close(),
     reset: () => running().reset(),
-    tenant: (overrides: Partial<NiceTenant['cxone']['credentials']> = {}): NiceTenant => ({
+    tenant: (overrides: Partial<NiceTenant['cxone']['credentials']> = {}, settings: Partial<Omit<NiceTenant['cxone'], 'credentials'>> = {}): NiceTenant => ({
       id: 'demo',
       cxone: {
         issuer: running().url,
         apiVersion: 'v30.0',
+        ...settings,
         credentials: { clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, accessKeyId: DEMO.accessKeyId, accessKeySecret: DEMO.accessKeySecret, ...overrides },
       },
     }),
     newCall: async (): Promise<string> => (await control<{ contactId: string }>('POST', '/_sim/calls', { pseudoNumber: DEMO.pseudoNumber })).contactId,
     endContact: (contactId: string) => control('POST', `/_sim/contacts/${contactId}/end`),
     fault: (spec: FaultSpec) => control('POST', '/_sim/faults', spec),
-    signals: (contactId?: string) => control<{ contactId: string; params: string[] }[]>('GET', `/_sim/signals${contactId === undefined ? '' : `?contactId=${contactId}`}`),
+    signals: (contactId?: string) =>
+      control<{ contactId: string; params: string[]; transport: string; clientId: string | null }[]>('GET', `/_sim/signals${contactId === undefined ? '' : `?contactId=${contactId}`}`),
     tokens: () => control<{ grantType: string }[]>('GET', '/_sim/tokens'),
   };
 }
@@ -92,8 +95,42 @@ describe('against the simulator', () => {
 
     expect(result).toEqual({ status: 202, attempts: 1 });
     expect(events).toEqual(['discovery:200', 'token:200', 'discovery:200', 'signal:202']);
-    expect(await sim.signals(contactId)).toMatchObject([{ contactId, params: ['transfer', 'billing & payments', 'Zoë'] }]);
+    expect(await sim.signals(contactId)).toMatchObject([{ contactId, params: ['transfer', 'billing & payments', 'Zoë'], transport: 'body' }]);
     expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password']);
+  });
+
+  it.each([
+    { transport: 'body' as const, params: ['a b', 'x&y=z', '', 'ü/%"'] },
+    { transport: 'query' as const, params: ['a b', 'x&y=z', '', 'ü/%"'] },
+  ])('delivers params with signalParams "$transport", recorded as sent', async ({ transport, params }) => {
+    const contactId = await sim.newCall();
+    await newClient().signal(sim.tenant({}, { signalParams: transport }), contactId, params, { deadline: soon() });
+    expect(await sim.signals(contactId)).toMatchObject([{ params, transport }]);
+  });
+
+  it('delivers 9 params of the longest length in the body; the query option refuses them before sending', async () => {
+    const contactId = await sim.newCall();
+    const params = Array.from({ length: 9 }, (_, index) => `${index}`.repeat(MAX_SIGNAL_PARAM_LENGTH));
+    const c = newClient();
+    await expect(c.signal(sim.tenant(), contactId, params, { deadline: soon() })).resolves.toEqual({ status: 202, attempts: 1 });
+    const error = await failure(c.signal(sim.tenant({}, { signalParams: 'query' }), contactId, params, { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false });
+    expect(await sim.signals(contactId)).toMatchObject([{ params, transport: 'body' }]);
+  });
+
+  it('gets its token with the access-key grant when the tenant says so', async () => {
+    const contactId = await sim.newCall();
+    const tenant = sim.tenant({ clientId: undefined, clientSecret: undefined }, { grant: 'access-key' });
+    await expect(newClient().signal(tenant, contactId, ['key'], { deadline: soon() })).resolves.toEqual({ status: 202, attempts: 1 });
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['access_key']);
+    expect(await sim.signals(contactId)).toMatchObject([{ params: ['key'], clientId: null }]);
+  });
+
+  it('a wrong access key secret on the access-key grant is a final CXONE_AUTH_FAILED (401)', async () => {
+    const contactId = await sim.newCall();
+    const tenant = sim.tenant({ clientId: undefined, clientSecret: undefined, accessKeySecret: 'nope' }, { grant: 'access-key' });
+    const error = await failure(newClient().signal(tenant, contactId, [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.AuthFailed, retryable: false, kind: 'token', upstreamStatus: 401, upstreamError: expect.stringMatching(/^invalid_grant/) });
   });
 
   it('1,000 concurrent signals on a cold cache make the simulator issue exactly one token', async () => {
@@ -127,7 +164,7 @@ describe('against the simulator', () => {
 
   it.each([
     { name: 'wrong client secret', overrides: { clientSecret: 'nope' }, upstreamStatus: 401 },
-    { name: 'wrong access key secret', overrides: { accessKeySecret: 'nope' }, upstreamStatus: 400 },
+    { name: 'wrong access key secret', overrides: { accessKeySecret: 'nope' }, upstreamStatus: 401 },
   ])('$name is a final CXONE_AUTH_FAILED from the token endpoint', async ({ overrides, upstreamStatus }) => {
     const contactId = await sim.newCall();
     const error = await failure(newClient().signal(sim.tenant(overrides), contactId, [], { deadline: soon() }));
@@ -268,5 +305,57 @@ describe('token lifetime against the simulator', () => {
     const result = await client.signal(sim.tenant(), contactId, [], { deadline: frozen + 8_000 });
     expect(result).toEqual({ status: 202, attempts: 2 });
     expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'password']);
+  });
+});
+
+describe('refresh tokens against the simulator (one injected clock for both sides)', () => {
+  const clock = { time: Date.parse('2026-03-01T00:00:00Z'), now: (): number => clock.time };
+  const sim = simulatorFixture({ now: clock.now });
+  let client: NiceClientHandle | undefined;
+
+  beforeAll(sim.start);
+  afterAll(sim.stop);
+  beforeEach(sim.reset);
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+  });
+
+  /** Signals once now and once `advanceS` later; returns the token exchanges seen (`token:200`, …). */
+  async function twoSignals(advanceS: number, options: NiceClientOptions = {}): Promise<string[]> {
+    const events: string[] = [];
+    const contactId = await sim.newCall();
+    client = createNiceClient({ clock, hooks: { onUpstream: ({ kind, outcome }) => kind === 'token' && events.push(`token:${outcome}`) }, ...options });
+    await client.signal(sim.tenant(), contactId, ['first'], { deadline: clock.now() + 8_000 });
+    clock.time += advanceS * 1000;
+    await client.signal(sim.tenant(), contactId, ['second'], { deadline: clock.now() + 8_000 });
+    expect((await sim.signals(contactId)).map((signal) => signal.params)).toEqual([['first'], ['second']]);
+    return events;
+  }
+
+  it('refreshes with the refresh token while it lives (access token expired at 3600 s)', async () => {
+    expect(await twoSignals(3_600)).toEqual(['token:200', 'token:200']);
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'refresh_token']);
+  });
+
+  it('goes straight to the password grant once the refresh token is 7200 s old', async () => {
+    expect(await twoSignals(7_200)).toEqual(['token:200', 'token:200']);
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'password']);
+  });
+
+  it('falls back to the password grant when the simulator refuses an expired refresh token (401 invalid_grant)', async () => {
+    // A client that believes refresh tokens live longer than CXone lets them.
+    expect(await twoSignals(7_200, { refreshTokenLifetimeSeconds: 86_400 })).toEqual(['token:200', 'token:401', 'token:200']);
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['password', 'password']);
+  });
+
+  it('renews an access-key grant token by running the grant again', async () => {
+    const contactId = await sim.newCall();
+    const tenant = sim.tenant({ clientId: undefined, clientSecret: undefined }, { grant: 'access-key' });
+    client = createNiceClient({ clock });
+    await client.signal(tenant, contactId, [], { deadline: clock.now() + 8_000 });
+    clock.time += 3_600_000;
+    await client.signal(tenant, contactId, [], { deadline: clock.now() + 8_000 });
+    expect((await sim.tokens()).map((token) => token.grantType)).toEqual(['access_key', 'access_key']);
   });
 });

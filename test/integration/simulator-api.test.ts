@@ -1,4 +1,6 @@
+import { request } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_REQUEST_LINE_BYTES, MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 import { DEMO } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, UUID, createCall, passwordGrant, useSimulator } from './simulator-harness.js';
 
@@ -33,6 +35,24 @@ describe('simulator: Signal API', () => {
     otherUnitContactId = (await createCall(sim.current.url, { pseudoNumber: OTHER.pseudoNumber })).contactId;
   });
 
+  const jsonSignal = (id: string, body: unknown): Promise<Response> =>
+    signal(id, '', { headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+
+  it('accepts p1..p9 from a JSON body (as NICE\'s SDK sends them) with 202, and records them in order with the transport', async () => {
+    const body = Object.fromEntries(Array.from({ length: 9 }, (_, index) => [`p${9 - index}`, `b${9 - index}`]));
+    const response = await jsonSignal(contactId, body);
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
+    expect(await lastSignal(contactId)).toMatchObject({ params: ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9'], transport: 'body' });
+  });
+
+  it('counts a body param in characters, not bytes, and fills a gap with an empty string', async () => {
+    const value = 'ü'.repeat(PARAM_MAX); // 2 bytes each in UTF-8: over the limit if bytes were counted
+    const response = await jsonSignal(contactId, { p1: value, p9: value });
+    expect(response.status).toBe(202);
+    expect((await lastSignal(contactId))?.params).toEqual([value, '', '', '', '', '', '', '', value]);
+  });
+
   it('accepts p1..p9 from the query string with 202 and an empty body, and records them in order', async () => {
     const query = `?${Array.from({ length: 9 }, (_, index) => `p${9 - index}=v${9 - index}`).join('&')}`;
     const response = await signal(contactId, query);
@@ -45,25 +65,22 @@ describe('simulator: Signal API', () => {
       params: ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9'],
       clientId: DEMO.clientId,
       apiVersion: 'v30.0',
+      transport: 'query',
       receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
   });
 
-  it('reads p1..p9 from a JSON body when the query has none', async () => {
-    const response = await signal(contactId, '', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ p1: 'from-body', p2: 'b' }) });
-    expect(response.status).toBe(202);
-    expect((await lastSignal(contactId))?.params).toEqual(['from-body', 'b']);
-  });
-
-  it('prefers the query over the body, and fills a gap with an empty string', async () => {
-    const response = await signal(contactId, '?p1=q&p3=three', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ p1: 'body' }) });
-    expect(response.status).toBe(202);
+  it('fills a gap with an empty string', async () => {
+    expect((await signal(contactId, '?p1=q&p3=three')).status).toBe(202);
     expect((await lastSignal(contactId))?.params).toEqual(['q', '', 'three']);
   });
 
-  it('accepts a signal without parameters', async () => {
-    expect((await signal(contactId)).status).toBe(202);
-    expect((await lastSignal(contactId))?.params).toEqual([]);
+  it.each([
+    { name: 'no body', init: {} },
+    { name: 'an empty JSON object', init: { headers: { 'content-type': 'application/json' }, body: '{}' } },
+  ])('accepts a signal without parameters ($name)', async ({ init }) => {
+    expect((await signal(contactId, '', init)).status).toBe(202);
+    expect(await lastSignal(contactId)).toMatchObject({ params: [], transport: 'none' });
   });
 
   it.each(['/inContactAPI/services/v12.0', '/INCONTACTAPI/Services/v23.0', '/incontactapi/services/V30.0', '/incontactapi/services/v31.0'])(
@@ -79,6 +96,7 @@ describe('simulator: Signal API', () => {
   );
 
   type Row = { name: string; contact?: () => string; query?: string; body?: string; type?: string; bearer?: () => string | null; status: number; error: string };
+  // A row with a body sends its query only when it names one (default: none), so the mixed rows can.
   const rows: Row[] = [
     { name: 'no Authorization header', bearer: () => null, status: 401, error: 'unauthorized' },
     { name: 'an unknown token', bearer: () => 'not-a-token', status: 401, error: 'unauthorized' },
@@ -93,15 +111,24 @@ describe('simulator: Signal API', () => {
     { name: 'a non-string body parameter', body: '{"p1":5}', type: 'application/json', status: 400, error: 'invalid_parameter' },
     { name: 'a JSON array body', body: '["a"]', type: 'application/json', status: 400, error: 'invalid_parameter' },
     { name: 'a malformed JSON body', body: '{"p1":', type: 'application/json', status: 400, error: 'invalid_request' },
+    { name: 'p10 in the body', body: '{"p1":"a","p10":"b"}', type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: 'a null body parameter', body: '{"p1":null}', type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: 'an array body parameter', body: '{"p1":["a","b"]}', type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: `a body parameter longer than ${PARAM_MAX}`, body: JSON.stringify({ p1: 'x'.repeat(PARAM_MAX + 1) }), type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: 'params both in the query and in the body', query: '?p1=q', body: '{"p1":"b"}', type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: 'different params in the query and in the body', query: '?p2=q', body: '{"p1":"b"}', type: 'application/json', status: 400, error: 'invalid_parameter' },
+    { name: 'a form-encoded body', body: 'p1=a', type: 'application/x-www-form-urlencoded', status: 415, error: 'unsupported_media_type' },
+    { name: 'a text body', body: 'p1=a', type: 'text/plain', status: 415, error: 'unsupported_media_type' },
     { name: 'an unknown contact', contact: () => '999999999999', status: 404, error: 'contact_not_found' },
     { name: 'an ended contact', contact: () => endedContactId, status: 404, error: 'contact_not_found' },
     { name: "another business unit's contact", contact: () => otherUnitContactId, status: 404, error: 'contact_not_found' },
   ];
 
-  it.each(rows)('POST signal with $name → $status $error', async ({ contact, query = '?p1=a', body, type, bearer, status, error }) => {
+  it.each(rows)('POST signal with $name → $status $error', async ({ contact, query, body, type, bearer, status, error }) => {
+    const before = await lastSignal(contact?.() ?? contactId);
     const response = await signal(
       contact?.() ?? contactId,
-      body === undefined ? query : '',
+      query ?? (body === undefined ? '?p1=a' : ''),
       { ...(body === undefined ? {} : { body }), headers: type === undefined ? {} : { 'content-type': type } },
       bearer === undefined ? token : bearer(),
     );
@@ -109,6 +136,57 @@ describe('simulator: Signal API', () => {
     expect(response.headers.get('correlationid')).toMatch(UUID);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({ error, message: expect.any(String) });
+    expect(await lastSignal(contact?.() ?? contactId)).toEqual(before);
+  });
+
+  it('names the problem when params arrive both ways', async () => {
+    const response = await signal(contactId, '?p1=q', { headers: { 'content-type': 'application/json' }, body: '{"p1":"b"}' });
+    expect(((await response.json()) as { message: string }).message).toMatch(/both in the query string and in the JSON body/);
+  });
+
+  /** A raw request, so the request line is exactly what the test wrote (fetch would normalize it). */
+  const rawPost = (path: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(sim.current.url);
+      const req = request({ host: hostname, port, method: 'POST', path, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  /** A signal path padded with a dummy param to a request line (`POST path HTTP/1.1`) of `bytes`. */
+  const pathOfRequestLine = (bytes: number): string => {
+    const base = `/incontactapi/services/v30.0/interactions/${contactId}/signal?p1=`;
+    return `${base}${'x'.repeat(bytes - `POST ${base} HTTP/1.1`.length)}`;
+  };
+
+  it.each([
+    { name: 'one byte over the limit', bytes: MAX_REQUEST_LINE_BYTES + 1, status: 414, error: 'uri_too_long' },
+    { name: 'far over the limit (20 KiB, above Node’s default header size)', bytes: 20 * 1024, status: 414, error: 'uri_too_long' },
+    // At the limit the line is accepted; the 1000-character-plus param is then refused by the route.
+    { name: 'exactly at the limit', bytes: MAX_REQUEST_LINE_BYTES, status: 400, error: 'invalid_parameter' },
+  ])('a request line $name ($bytes bytes) → $status $error', async ({ bytes, status, error }) => {
+    const before = await lastSignal(contactId);
+    const response = await rawPost(pathOfRequestLine(bytes));
+    expect(response.status).toBe(status);
+    expect(JSON.parse(response.body)).toEqual({ error, message: expect.any(String) });
+    expect(await lastSignal(contactId)).toEqual(before);
+  });
+
+  it('answers a request head over Node’s raised 64 KiB limit with 431 in the CXone shape', async () => {
+    const response = await rawPost(pathOfRequestLine(70 * 1024));
+    expect(response.status).toBe(431);
+    expect(JSON.parse(response.body)).toEqual({ error: 'request_header_fields_too_large', message: expect.any(String) });
+  });
+
+  it('answers 414 on any path, before authentication', async () => {
+    const response = await fetch(`${sim.current.url}/nowhere?x=${'y'.repeat(MAX_REQUEST_LINE_BYTES)}`);
+    expect(response.status).toBe(414);
+    expect(response.headers.get('correlationid')).toMatch(UUID);
+    expect(await response.json()).toEqual({ error: 'uri_too_long', message: expect.any(String) });
   });
 
   it.each([
@@ -190,6 +268,24 @@ describe('simulator: contacts API', () => {
     const response = await fetch(api('/contacts/active'));
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+  });
+});
+
+describe('simulator: default param limit', () => {
+  const sim = useSimulator();
+
+  it.each([
+    { name: 'at the shared limit', length: MAX_SIGNAL_PARAM_LENGTH, status: 202 },
+    { name: 'one over the shared limit', length: MAX_SIGNAL_PARAM_LENGTH + 1, status: 400 },
+  ])('a body param $name ($length characters, emoji count as one) → $status', async ({ length, status }) => {
+    const { access_token: token } = await passwordGrant(sim.current.url);
+    const { contactId } = await createCall(sim.current.url);
+    const response = await fetch(`${sim.current.url}/incontactapi/services/v30.0/interactions/${contactId}/signal`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ p1: '😀'.repeat(length) }),
+    });
+    expect(response.status).toBe(status);
   });
 });
 

@@ -57,7 +57,7 @@ describe('simulator: CLI (cxone-sim)', () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: cxone-sim \[options\]/);
-    for (const flag of ['--port', '--host', '--seed', '--token-ttl', '--signal-status', '--param-max-length', '--log-level', '--help']) {
+    for (const flag of ['--port', '--host', '--seed', '--token-ttl', '--refresh-token-ttl', '--signal-status', '--param-max-length', '--log-level', '--help']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain(DEMO.clientId);

@@ -148,6 +148,7 @@ describe('simulator: state through json-server', () => {
       contactId,
       businessUnit: DEMO.businessUnit,
       params: ['a'],
+      transport: 'query',
       receivedAt: expect.any(String),
       clientId: DEMO.clientId,
       apiVersion: 'v30.0',

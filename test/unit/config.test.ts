@@ -1,7 +1,9 @@
 /** `loadConfig`: defaults, the store union, secrets by reference, and every problem reported at once. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV_NAMES, ConfigError, loadConfig } from '../../src/config/config.js';
 import { ENV_VARS } from '../../src/config/env-vars.js';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
@@ -68,6 +70,9 @@ describe('loadConfig', () => {
       issuer: 'http://127.0.0.1:4010',
       apiVersion: 'v30.0',
       apiEndpoint: undefined,
+      grant: 'password',
+      authEndpoint: undefined,
+      signalParams: 'body',
       credentials: { clientId: 'client-1', clientSecret: SECRET, accessKeyId: 'key-id', accessKeySecret: `${SECRET}-file` },
     });
     expect(tenant?.contactIdHeader).toBe('X-ContactID');
@@ -83,7 +88,8 @@ describe('loadConfig', () => {
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = load({ DATABASE_URL: 'postgres://gw:pw@db:5432/gw', DATA_DIR: '/ignored' }, { tenants: [tenantJson()] });
-    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://gw:pw@db:5432/gw' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://gw:pw@db:5432/gw', poolSize: 10 });
+    expect(load({ DATABASE_URL: 'postgres://db/gw', DATABASE_POOL_SIZE: '25' }, { tenants: [tenantJson()] }).store).toMatchObject({ poolSize: 25 });
   });
 
   it('turns introspection and the explorer off by default in production, and lets env switch them', () => {
@@ -98,6 +104,13 @@ describe('loadConfig', () => {
     { LOG_PRETTY: 'off', logPretty: false },
   ])('reads LOG_PRETTY=$LOG_PRETTY as $logPretty (unset: the process decides by its terminal)', ({ LOG_PRETTY, logPretty }) => {
     expect(load(LOG_PRETTY === undefined ? {} : { LOG_PRETTY }, { tenants: [tenantJson()] }).logPretty).toBe(logPretty);
+  });
+
+  it('has one README configuration row per variable, each once', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect([...rows].sort()).toEqual(ENV_VARS.map((v) => v.name).sort());
   });
 
   it('documents exactly the variables it reads in ENV_VARS (the list behind --help)', () => {
@@ -153,6 +166,34 @@ describe('loadConfig', () => {
     );
     expect(list).toHaveLength(9);
     expect(list.join('\n')).not.toContain(SECRET);
+  });
+
+  it.each([
+    { name: 'the query transport', cxone: { signalParams: 'query' }, expected: { signalParams: 'query', grant: 'password' } },
+    {
+      name: 'the access-key grant without an API client',
+      cxone: { grant: 'access-key', clientId: undefined, clientSecret: undefined, authEndpoint: 'https://na1.nice-incontact.com/' },
+      expected: { grant: 'access-key', authEndpoint: 'https://na1.nice-incontact.com', credentials: { clientId: undefined, clientSecret: undefined, accessKeyId: 'key-id', accessKeySecret: `${SECRET}-file` } },
+    },
+  ])('accepts $name', ({ cxone, expected }) => {
+    expect(load({}, { tenants: [tenantJson({}, cxone)] }).tenants[0]?.cxone).toMatchObject(expected);
+  });
+
+  it.each([
+    { name: 'an unknown transport', cxone: { signalParams: 'form' }, problem: /tenants\[0\]\.cxone\.signalParams: / },
+    { name: 'an unknown grant', cxone: { grant: 'client_credentials' }, problem: /tenants\[0\]\.cxone\.grant: / },
+    { name: 'an authEndpoint that is no URL', cxone: { grant: 'access-key', authEndpoint: 'na1' }, problem: /tenants\[0\]\.cxone\.authEndpoint: must be an http\(s\) URL$/ },
+    { name: 'the password grant without clientId', cxone: { clientId: undefined }, problem: /tenants\[0\]\.cxone\.clientId: is required for the password grant$/ },
+    { name: 'the password grant without clientSecret', cxone: { grant: 'password', clientSecret: undefined }, problem: /tenants\[0\]\.cxone\.clientSecret: is required for the password grant$/ },
+  ])('refuses $name', ({ cxone, problem }) => {
+    expect(problems(() => load({}, { tenants: [tenantJson({}, cxone)] }))).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it('caps MAX_PARAM_LENGTH at the signal param limit CXone (the simulator) accepts', () => {
+    expect(load({ MAX_PARAM_LENGTH: String(MAX_SIGNAL_PARAM_LENGTH) }, { tenants: [tenantJson()] }).limits.maxParamLength).toBe(MAX_SIGNAL_PARAM_LENGTH);
+    expect(problems(() => load({ MAX_PARAM_LENGTH: String(MAX_SIGNAL_PARAM_LENGTH + 1) }, { tenants: [tenantJson()] }))).toEqual([
+      `MAX_PARAM_LENGTH: must be at most ${MAX_SIGNAL_PARAM_LENGTH}`,
+    ]);
   });
 
   it('refuses duplicate tenant ids, a pseudo number of two tenants and a key hash used twice', () => {

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isNiceError, type NiceError } from '../../src/nice/errors.js';
 import { createNiceClient, type NiceClientHandle, type NiceClientOptions } from '../../src/nice/nice.client.js';
 import { NiceErrorCode, type NiceHooks, type NiceTenant } from '../../src/nice/types.js';
+import { MAX_REQUEST_LINE_BYTES, MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 
 const ISSUER = 'https://auth.cxone.test';
 const API = 'https://api-c9.cxone.test';
@@ -26,6 +27,8 @@ const tenant: NiceTenant = {
     credentials: { clientId: 'client-id-acme', clientSecret: 'client-secret-acme', accessKeyId: 'ACCESSKEYID', accessKeySecret: 'access-key-secret-acme' },
   },
 };
+/** The same tenant with p1..p9 in the query string. */
+const queryTenant: NiceTenant = { ...tenant, cxone: { ...tenant.cxone, signalParams: 'query' } };
 
 const b64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const idToken = (tenantId = CXONE_TENANT): string => `${b64url({ alg: 'RS256' })}.${b64url({ iss: ISSUER, tenantId })}.c2lnbmF0dXJl`;
@@ -121,10 +124,10 @@ const tokenCalls = (): SentRequest[] => calls((call) => call.path === '/auth/tok
 const signalCalls = (): SentRequest[] => calls((call) => isSignalPath(call.path));
 
 describe('wire format', () => {
-  it('discovers, gets a password-grant token and signals with Bearer and p1..pN in the query', async () => {
+  it('discovers, gets a password-grant token and signals with Bearer and p1..pN as a JSON body', async () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
-    const result = await newClient().signal(tenant, '5012345678', ['a b', 'x&y=z', 'ü/%'], { deadline: soon() });
+    const result = await newClient().signal(tenant, '5012345678', ['a b', 'x&y=z', 'ü/%"'], { deadline: soon() });
 
     expect(result).toEqual({ status: 202, attempts: 1 });
     const sent = calls();
@@ -132,7 +135,7 @@ describe('wire format', () => {
       `GET ${ISSUER}/.well-known/openid-configuration`,
       `POST ${ISSUER}/auth/token`,
       `GET ${ISSUER}/.well-known/cxone-configuration?tenantId=${CXONE_TENANT}`,
-      `POST ${API}/incontactapi/services/v30.0/interactions/5012345678/signal?p1=a%20b&p2=x%26y%3Dz&p3=%C3%BC%2F%25`,
+      `POST ${API}/incontactapi/services/v30.0/interactions/5012345678/signal`,
     ]);
     const [, token, , signal] = sent;
     expect(token?.headers).toEqual({
@@ -141,10 +144,47 @@ describe('wire format', () => {
       accept: 'application/json',
     });
     expect(token?.body).toBe('grant_type=password&username=ACCESSKEYID&password=access-key-secret-acme');
-    expect(signal?.headers).toEqual({ authorization: 'Bearer AT1', accept: 'application/json' });
-    expect(signal?.body ?? undefined).toBeUndefined();
+    expect(signal?.headers).toEqual({ authorization: 'Bearer AT1', accept: 'application/json', 'content-type': 'application/json' });
+    expect(signal?.body).toBe('{"p1":"a b","p2":"x&y=z","p3":"ü/%\\""}');
     expect(sent[0]?.headers).toEqual({ accept: 'application/json' });
     expect(sent[2]?.headers).toEqual({ accept: 'application/json' });
+  });
+
+  it.each([
+    { name: 'no params', params: [], body: '{}' },
+    { name: 'a gap kept as an empty string', params: ['a', '', 'c'], body: '{"p1":"a","p2":"","p3":"c"}' },
+    { name: 'exactly 9 params', params: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], body: '{"p1":"1","p2":"2","p3":"3","p4":"4","p5":"5","p6":"6","p7":"7","p8":"8","p9":"9"}' },
+  ])('sends $name in the body as exactly the params given', async ({ params, body }) => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
+    await newClient().signal(tenant, '1', params, { deadline: soon() });
+    expect(signalCalls().map((call) => [call.path, call.body])).toEqual([[`${SIGNAL_PREFIX}1/signal`, body]]);
+  });
+
+  it('with signalParams "query" sends p1..pN percent-encoded in the query string and no body', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
+    await newClient().signal(queryTenant, '5012345678', ['a b', 'x&y=z', 'ü/%'], { deadline: soon() });
+    const [signal] = signalCalls();
+    expect(signal?.fullUrl).toBe(`${API}/incontactapi/services/v30.0/interactions/5012345678/signal?p1=a%20b&p2=x%26y%3Dz&p3=%C3%BC%2F%25`);
+    expect(signal?.headers).toEqual({ authorization: 'Bearer AT1', accept: 'application/json' });
+    expect(signal?.body ?? undefined).toBeUndefined();
+  });
+
+  it('with signalParams "query" refuses, before sending, params whose request line would pass 8 KiB; the body carries them', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
+    // 9 × 300 'é' is 9 × 1,800 bytes percent-encoded (%C3%A9): far over the request-line limit.
+    const params = Array.from({ length: 9 }, () => 'é'.repeat(300));
+    const c = newClient();
+    const error = await failure(c.signal(queryTenant, '1', params, { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false, upstreamStatus: undefined });
+    expect(error.message).toMatch(new RegExp(`over CXone's ${MAX_REQUEST_LINE_BYTES}; set the tenant's signalParams to "body"`));
+    expect(error.message).not.toContain('é');
+    expect(signalCalls()).toHaveLength(0);
+
+    await expect(c.signal(tenant, '1', params, { deadline: soon() })).resolves.toEqual({ status: 202, attempts: 1 });
+    expect(JSON.parse(signalCalls()[0]?.body ?? '') as unknown).toEqual(Object.fromEntries(params.map((value, index) => [`p${index + 1}`, value])));
   });
 
   it('form-encodes credentials with reserved characters in the password grant', async () => {
@@ -161,8 +201,8 @@ describe('wire format', () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(204, '').times(1);
     api().intercept({ path: (path) => path.startsWith('/incontactapi/services/v23.0/'), method: 'POST' }).reply(200, '');
-    await newClient().signal(tenant, '12/34?5', [], { deadline: soon() });
-    await client?.signal({ ...tenant, cxone: { ...tenant.cxone, apiVersion: '23' } }, '7', ['only'], { deadline: soon() });
+    await newClient().signal(queryTenant, '12/34?5', [], { deadline: soon() });
+    await client?.signal({ ...queryTenant, cxone: { ...queryTenant.cxone, apiVersion: '23' } }, '7', ['only'], { deadline: soon() });
     expect(calls((call) => call.method === 'POST' && call.path.startsWith('/incontactapi')).map((call) => call.path)).toEqual([
       `${SIGNAL_PREFIX}12%2F34%3F5/signal`,
       '/incontactapi/services/v23.0/interactions/7/signal?p1=only',
@@ -172,7 +212,7 @@ describe('wire format', () => {
   it('skips tenant discovery when api_endpoint is configured (keeping its path prefix)', async () => {
     upstream();
     agent.get('https://proxy.cxone.test').intercept({ path: `/cx${SIGNAL_PREFIX}9/signal?p1=x`, method: 'POST' }).reply(202, '');
-    const configured: NiceTenant = { ...tenant, cxone: { ...tenant.cxone, apiEndpoint: 'https://proxy.cxone.test/cx/' } };
+    const configured: NiceTenant = { ...queryTenant, cxone: { ...queryTenant.cxone, apiEndpoint: 'https://proxy.cxone.test/cx/' } };
     await newClient().signal(configured, '9', ['x'], { deadline: soon() });
     expect(calls((call) => call.path.includes('cxone-configuration'))).toHaveLength(0);
   });
@@ -205,12 +245,16 @@ describe('wire format', () => {
     expect(c.tokens.requests).toBe(2);
   });
 
-  it('falls back to the password grant when CXone refuses the refresh token', async () => {
+  it.each([
+    { status: 401, error: 'invalid_grant' },
+    { status: 401, error: 'invalid_client' },
+    { status: 400, error: 'invalid_grant' },
+  ])('falls back to the password grant when CXone refuses the refresh token with $status $error', async ({ status, error }) => {
     upstream({ tokens: false });
     auth().intercept({ path: '/auth/token', method: 'POST' }).reply(200, tokenAnswer('AT1', { expires_in: 60 }), json);
     auth()
       .intercept({ path: '/auth/token', method: 'POST', body: (body) => body.startsWith('grant_type=refresh_token') })
-      .reply(400, { error: 'invalid_grant', error_description: 'refresh token expired' }, json);
+      .reply(status, { error, error_description: 'refresh token expired' }, json);
     auth()
       .intercept({ path: '/auth/token', method: 'POST', body: (body) => body.startsWith('grant_type=password') })
       .reply(200, tokenAnswer('AT2'), json);
@@ -222,6 +266,41 @@ describe('wire format', () => {
     await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 });
     expect(tokenCalls().map((call) => new URLSearchParams(call.body ?? '').get('grant_type'))).toEqual(['password', 'refresh_token', 'password']);
     expect(signalCalls().at(-1)?.headers.authorization).toBe('Bearer AT2');
+  });
+
+  it.each([
+    // A 3600 s token: expired after 3600 s; the refresh token (7200 s) decides which grant renews it.
+    { name: 'within its lifetime', advanceS: 3_600, lifetimeS: undefined, grants: ['password', 'refresh_token'] },
+    { name: 'one second before its 7200 s end', advanceS: 7_199, lifetimeS: undefined, grants: ['password', 'refresh_token'] },
+    { name: 'at its 7200 s end', advanceS: 7_200, lifetimeS: undefined, grants: ['password', 'password'] },
+    { name: 'past a configured 4000 s lifetime', advanceS: 4_000, lifetimeS: 4_000, grants: ['password', 'password'] },
+  ])('offers the refresh token only $name (injected clock)', async ({ advanceS, lifetimeS, grants }) => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').persist();
+    const clock = new FakeClock();
+    const c = newClient({ clock, refreshTokenLifetimeSeconds: lifetimeS });
+    await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 });
+    clock.time += advanceS * 1000;
+    await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 });
+    expect(tokenCalls().map((call) => new URLSearchParams(call.body ?? '').get('grant_type'))).toEqual(grants);
+    expect(signalCalls().map((call) => call.headers.authorization)).toEqual(['Bearer AT1', 'Bearer AT2']);
+  });
+
+  it('keeps counting the refresh token from when it was issued, not from its last use', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').persist();
+    const clock = new FakeClock();
+    const c = newClient({ clock });
+    await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 }); // AT1 + refresh-of-AT1 at t=0
+    clock.time += 3_600_000;
+    await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 }); // refreshed at t=3600 s: a new refresh token
+    clock.time += 3_600_000;
+    await c.signal(tenant, '1', [], { deadline: clock.now() + 5_000 }); // t=7200 s: refresh-of-AT2 is 3600 s old
+    expect(tokenCalls().map((call) => call.body)).toEqual([
+      'grant_type=password&username=ACCESSKEYID&password=access-key-secret-acme',
+      'grant_type=refresh_token&refresh_token=refresh-of-AT1',
+      'grant_type=refresh_token&refresh_token=refresh-of-AT2',
+    ]);
   });
 
   it('shares one token request and one discovery among concurrent callers on a cold cache', async () => {
@@ -476,7 +555,8 @@ describe('retries', () => {
 describe('token endpoint answers', () => {
   it.each([
     { name: '401 invalid_client', status: 401, body: { error: 'invalid_client' }, code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'invalid_client' },
-    { name: '400 invalid_grant', status: 400, body: { error: 'invalid_grant', error_description: 'Invalid access key' }, code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'invalid_grant: Invalid access key' },
+    { name: '401 invalid_grant (CXone)', status: 401, body: { error: 'invalid_grant', error_description: 'Invalid access key' }, code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'invalid_grant: Invalid access key' },
+    { name: '400 invalid_grant (RFC 6749)', status: 400, body: { error: 'invalid_grant', error_description: 'Invalid access key' }, code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'invalid_grant: Invalid access key' },
     { name: '400 unsupported_grant_type', status: 400, body: { error: 'unsupported_grant_type' }, code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'unsupported_grant_type' },
     { name: '403 HTML', status: 403, body: '<html><title>Forbidden</title></html>', code: NiceErrorCode.AuthFailed, retryable: false, upstreamError: 'Forbidden' },
     { name: '429', status: 429, body: '', code: NiceErrorCode.Throttled, retryable: true, upstreamError: undefined },
@@ -608,19 +688,30 @@ describe('observability and lifecycle', () => {
     expect(warnings).toEqual([expect.stringMatching(/failed unexpectedly .*TypeError.*Invalid URL/)]);
   });
 
-  it('rejects more than 9 params and an empty contact id before any request', async () => {
-    const c = newClient();
-    const tooMany = await failure(c.signal(tenant, '1', Array.from({ length: 10 }, (_, index) => `v${index}`), { deadline: soon() }));
-    expect(tooMany).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false, attempts: 0 });
-    const empty = await failure(c.signal(tenant, ' ', [], { deadline: soon() }));
-    expect(empty).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false, attempts: 0 });
+  it.each([
+    { name: 'more than 9 params', contactId: '1', params: Array.from({ length: 10 }, (_, index) => `v${index}`), message: /at most 9 params/ },
+    { name: 'a param over the length limit', contactId: '1', params: ['ok', 'x'.repeat(MAX_SIGNAL_PARAM_LENGTH + 1)], message: /p2 is longer than 1000 characters/ },
+    { name: 'an emoji param over the limit in code points', contactId: '1', params: ['😀'.repeat(MAX_SIGNAL_PARAM_LENGTH + 1)], message: /p1 is longer/ },
+    { name: 'an empty contact id', contactId: ' ', params: [], message: /contact id/ },
+  ])('rejects $name before any request', async ({ contactId, params, message }) => {
+    const error = await failure(newClient().signal(tenant, contactId, params, { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.BadRequest, retryable: false, attempts: 0 });
+    expect(error.message).toMatch(message);
     expect(calls()).toHaveLength(0);
   });
 
-  it('accepts exactly 9 params', async () => {
+  it('accepts exactly 9 params of the longest length (emoji count as one character)', async () => {
     upstream();
     api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
-    await newClient().signal(tenant, '1', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], { deadline: soon() });
+    const params = Array.from({ length: 9 }, () => '😀'.repeat(MAX_SIGNAL_PARAM_LENGTH));
+    await expect(newClient().signal(tenant, '1', params, { deadline: soon() })).resolves.toEqual({ status: 202, attempts: 1 });
+    expect(Object.keys(JSON.parse(signalCalls()[0]?.body ?? '{}') as object)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);
+  });
+
+  it('with signalParams "query" sends exactly 9 params in order', async () => {
+    upstream();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '');
+    await newClient().signal(queryTenant, '1', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], { deadline: soon() });
     expect(signalCalls()[0]?.path).toBe(`${SIGNAL_PREFIX}1/signal?p1=1&p2=2&p3=3&p4=4&p5=5&p6=6&p7=7&p8=8&p9=9`);
   });
 
@@ -646,5 +737,92 @@ describe('observability and lifecycle', () => {
     await c.signal(tenant, '3', [], { deadline: soon() });
     expect(signalCalls().map((call) => call.headers.authorization)).toEqual(['Bearer AT1', 'Bearer AT2', 'Bearer AT1']);
     expect(tokenCalls().map((call) => Buffer.from(call.headers.authorization?.slice(6) ?? '', 'base64').toString().split(':')[0])).toEqual(['client-id-acme', 'client-id-globex']);
+  });
+});
+
+describe('access-key grant', () => {
+  const AREA = 'https://na1.cxone.test';
+  const keyTenant: NiceTenant = {
+    id: 'acme-keys',
+    cxone: {
+      issuer: ISSUER,
+      apiVersion: 'v30.0',
+      grant: 'access-key',
+      authEndpoint: `${AREA}/`,
+      credentials: { accessKeyId: 'ACCESSKEYID', accessKeySecret: 'access-key-secret-acme' },
+    },
+  };
+  const accessKeyCalls = (): SentRequest[] => calls((call) => call.path === '/authentication/v1/token/access-key');
+
+  /** Discovery of the API endpoint only, and an access-key endpoint at `origin` issuing KT1, KT2, … */
+  function keyUpstream(origin: string, expiresIn = 3600): void {
+    auth()
+      .intercept({ path: `/.well-known/cxone-configuration?tenantId=${CXONE_TENANT}` })
+      .reply(200, { api_endpoint: API }, json)
+      .persist();
+    let issued = 0;
+    agent
+      .get(origin)
+      .intercept({ path: '/authentication/v1/token/access-key', method: 'POST' })
+      .reply(() => {
+        issued += 1;
+        return { statusCode: 200, data: tokenAnswer(`KT${issued}`, { expires_in: expiresIn }), responseOptions: json };
+      })
+      .persist();
+    api().intercept({ path: isSignalPath, method: 'POST' }).reply(202, '').persist();
+  }
+
+  it('posts {accessKeyId, accessKeySecret} as JSON to {authEndpoint}/authentication/v1/token/access-key, with no API client and no OIDC discovery', async () => {
+    keyUpstream(AREA);
+    await expect(newClient().signal(keyTenant, '42', ['hi'], { deadline: soon() })).resolves.toEqual({ status: 202, attempts: 1 });
+    expect(calls().map((call) => `${call.method} ${call.fullUrl}`)).toEqual([
+      `POST ${AREA}/authentication/v1/token/access-key`,
+      `GET ${ISSUER}/.well-known/cxone-configuration?tenantId=${CXONE_TENANT}`,
+      `POST ${API}${SIGNAL_PREFIX}42/signal`,
+    ]);
+    const [grant] = accessKeyCalls();
+    expect(grant?.headers).toEqual({ 'content-type': 'application/json', accept: 'application/json' });
+    expect(grant?.body).toBe('{"accessKeyId":"ACCESSKEYID","accessKeySecret":"access-key-secret-acme"}');
+    expect(signalCalls()[0]?.headers.authorization).toBe('Bearer KT1');
+  });
+
+  it('uses the issuer when no authEndpoint is configured', async () => {
+    keyUpstream(ISSUER);
+    await newClient().signal({ ...keyTenant, cxone: { ...keyTenant.cxone, authEndpoint: undefined } }, '42', [], { deadline: soon() });
+    expect(accessKeyCalls().map((call) => call.fullUrl)).toEqual([`${ISSUER}/authentication/v1/token/access-key`]);
+  });
+
+  it('renews by running the access-key grant again, never the refresh_token grant (injected clock)', async () => {
+    keyUpstream(AREA, 60);
+    const clock = new FakeClock();
+    const c = newClient({ clock });
+    await c.signal(keyTenant, '1', [], { deadline: clock.now() + 5_000 });
+    clock.time += 60_000;
+    await c.signal(keyTenant, '1', [], { deadline: clock.now() + 5_000 });
+    expect(accessKeyCalls()).toHaveLength(2);
+    expect(tokenCalls()).toHaveLength(0);
+    expect(signalCalls().map((call) => call.headers.authorization)).toEqual(['Bearer KT1', 'Bearer KT2']);
+  });
+
+  it.each([
+    { status: 401, body: { error: 'invalid_grant', error_description: 'Invalid access key' }, code: NiceErrorCode.AuthFailed, retryable: false },
+    { status: 400, body: { error: 'invalid_request' }, code: NiceErrorCode.AuthFailed, retryable: false },
+    { status: 404, body: { message: 'Not Found' }, code: NiceErrorCode.AuthFailed, retryable: false },
+    { status: 503, body: { error: 'temporarily_unavailable' }, code: NiceErrorCode.Unavailable, retryable: true },
+  ])('HTTP $status from the access-key endpoint → $code', async ({ status, body, code, retryable }) => {
+    agent.get(AREA).intercept({ path: '/authentication/v1/token/access-key', method: 'POST' }).reply(status, body, json);
+    const error = await failure(newClient({ retry: { maxAttempts: 1 } }).signal(keyTenant, '1', [], { deadline: soon() }));
+    expect(error).toMatchObject({ code, retryable, kind: 'token', upstreamStatus: status });
+    if (!retryable) expect(error.message).toMatch(/accessKeyId\/accessKeySecret and authEndpoint/);
+    expect(signalCalls()).toHaveLength(0);
+  });
+
+  it('a password-grant tenant without an API client is a final, explained configuration error before any token request', async () => {
+    upstream();
+    const noClient: NiceTenant = { ...tenant, cxone: { ...tenant.cxone, credentials: { accessKeyId: 'ACCESSKEYID', accessKeySecret: 'access-key-secret-acme' } } };
+    const error = await failure(newClient().signal(noClient, '1', [], { deadline: soon() }));
+    expect(error).toMatchObject({ code: NiceErrorCode.Unavailable, retryable: false, kind: 'token' });
+    expect(error.message).toMatch(/clientId and clientSecret.*"access-key"/);
+    expect(tokenCalls()).toHaveLength(0);
   });
 });

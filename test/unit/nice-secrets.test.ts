@@ -40,6 +40,13 @@ const tenant: NiceTenant = {
   },
 };
 
+/** The same tenant on the access-key grant (no API client; its endpoint on the issuer). */
+const keyTenant: NiceTenant = {
+  id: 'acme-keys',
+  cxone: { ...tenant.cxone, grant: 'access-key', credentials: { accessKeyId: SECRETS.accessKeyId, accessKeySecret: SECRETS.accessKeySecret } },
+};
+const ACCESS_KEY_PATH = '/authentication/v1/token/access-key';
+
 /**
  * What an echoing upstream (or a proxy's debug page) could send back: the request it got, and for
  * good measure every credential. An upstream cannot echo a token it was never sent, so the token
@@ -47,6 +54,9 @@ const tenant: NiceTenant = {
  */
 const credentials = [SECRETS.clientId, SECRETS.clientSecret, SECRETS.accessKeyId, SECRETS.accessKeySecret].join(' ');
 const tokenEcho = `Authorization: Basic ${basic}; body grant_type=password&username=${SECRETS.accessKeyId}&password=${SECRETS.accessKeySecret}; ${credentials}`;
+// An access-key tenant sends no API client, so only the access key (and later its token) can come back.
+const accessKeyEcho = `body {"accessKeyId":"${SECRETS.accessKeyId}","accessKeySecret":"${SECRETS.accessKeySecret}"}; ${SECRETS.accessKeyId} ${SECRETS.accessKeySecret}`;
+const accessKeySignalEcho = `Authorization: Bearer ${SECRETS.accessToken}; raw ${SECRETS.accessToken}; ${SECRETS.accessKeyId} ${SECRETS.accessKeySecret}`;
 const echo = `Authorization: Bearer ${SECRETS.accessToken}; raw ${SECRETS.accessToken}; ${credentials}`;
 const json = { headers: { 'content-type': 'application/json' } };
 const html = { headers: { 'content-type': 'text/html' } };
@@ -99,7 +109,84 @@ function newClient(options: NiceClientOptions = {}): NiceClientHandle {
   return client;
 }
 
-const scenarios: { name: string; code: NiceErrorCode; options?: NiceClientOptions; setup: () => void; deadlineMs?: number; abortAfterMs?: number; params?: string[] }[] = [
+/** Real time plus an offset a scenario can move, so token expiry needs no sleep. */
+const skewed = { offsetMs: 0, now: (): number => Date.now() + skewed.offsetMs };
+
+const scenarios: {
+  name: string;
+  code: NiceErrorCode;
+  options?: NiceClientOptions;
+  setup: () => void;
+  deadlineMs?: number;
+  abortAfterMs?: number;
+  params?: string[];
+  tenant?: NiceTenant;
+  /** Signal once first (to hold a token and a refresh token), then move `skewed` forward by this much. */
+  primeThenAdvanceMs?: number;
+}[] = [
+  ...[400, 401, 404].map((status) => ({
+    name: `access-key grant ${status} echoing the JSON request`,
+    code: NiceErrorCode.AuthFailed,
+    tenant: keyTenant,
+    setup: () => {
+      auth().intercept({ path: ACCESS_KEY_PATH, method: 'POST' }).reply(status, { error: 'invalid_grant', error_description: accessKeyEcho }, json);
+    },
+  })),
+  {
+    name: 'access-key grant 503 HTML echoing the request',
+    code: NiceErrorCode.Unavailable,
+    options: { retry: { maxAttempts: 1 } },
+    tenant: keyTenant,
+    setup: () => {
+      auth().intercept({ path: ACCESS_KEY_PATH, method: 'POST' }).reply(503, `<html><title>${accessKeyEcho}</title></html>`, html);
+    },
+  },
+  {
+    name: 'access-key grant connection failure with a leaky raw error',
+    code: NiceErrorCode.Unavailable,
+    options: { retry: { maxAttempts: 1 } },
+    tenant: keyTenant,
+    setup: () => {
+      auth().intercept({ path: ACCESS_KEY_PATH, method: 'POST' }).replyWithError(leakyNetworkError());
+    },
+  },
+  {
+    name: 'access-key grant answer malformed but carrying secrets',
+    code: NiceErrorCode.Unavailable,
+    options: { retry: { maxAttempts: 1 } },
+    tenant: keyTenant,
+    setup: () => {
+      auth().intercept({ path: ACCESS_KEY_PATH, method: 'POST' }).reply(200, { ...tokenOk, expires_in: 'never' }, json);
+    },
+  },
+  {
+    name: 'access-key grant, then a signal 401 twice with the token echoed',
+    code: NiceErrorCode.AuthFailed,
+    tenant: keyTenant,
+    setup: () => {
+      discovery();
+      auth().intercept({ path: ACCESS_KEY_PATH, method: 'POST' }).reply(200, tokenOk, json).persist();
+      api().intercept({ path: signalPath, method: 'POST' }).reply(401, `<pre>${SECRETS.accessToken}\n${accessKeySignalEcho}</pre>`, html).persist();
+    },
+  },
+  {
+    name: 'refresh token refused, then the password grant refused, both echoing',
+    code: NiceErrorCode.AuthFailed,
+    options: { refreshTokenLifetimeSeconds: 100_000, clock: skewed },
+    primeThenAdvanceMs: 2_000,
+    setup: () => {
+      discovery();
+      // One good token that is already expired (expires_in 1 s, used after the clock moved),
+      // then every grant refused with an echo of what was sent, the refresh token included.
+      auth().intercept({ path: '/auth/token', method: 'POST' }).reply(200, { ...tokenOk, expires_in: 1 }, json);
+      auth()
+        .intercept({ path: '/auth/token', method: 'POST' })
+        // The refresh token first: the snippet is capped at 200 characters.
+        .reply(401, { error: 'invalid_grant', error_description: `${SECRETS.refreshToken} was sent; ${tokenEcho}` }, json)
+        .persist();
+      api().intercept({ path: signalPath, method: 'POST' }).reply(202, '').persist();
+    },
+  },
   {
     name: 'token endpoint 401 echoing the request',
     code: NiceErrorCode.AuthFailed,
@@ -250,12 +337,18 @@ function renderings(error: NiceError): string[] {
   return texts;
 }
 
-it.each(scenarios)('$name: $code, and no secret in the error or the log', async ({ code, options, setup, deadlineMs, abortAfterMs, params }) => {
+it.each(scenarios)('$name: $code, and no secret in the error or the log', async ({ code, options, setup, deadlineMs, abortAfterMs, params, tenant: which, primeThenAdvanceMs }) => {
   setup();
+  skewed.offsetMs = 0;
   const controller = new AbortController();
   if (abortAfterMs !== undefined) setTimeout(() => controller.abort(), abortAfterMs);
-  const caught: unknown = await newClient(options)
-    .signal(tenant, '4001', params ?? ['p'], { deadline: Date.now() + (deadlineMs ?? 5_000), signal: controller.signal })
+  const c = newClient(options);
+  if (primeThenAdvanceMs !== undefined) {
+    await c.signal(which ?? tenant, '4001', [], { deadline: skewed.now() + 5_000 });
+    skewed.offsetMs += primeThenAdvanceMs;
+  }
+  const caught: unknown = await c
+    .signal(which ?? tenant, '4001', params ?? ['p'], { deadline: skewed.now() + (deadlineMs ?? 5_000), signal: controller.signal })
     .then(
       () => undefined,
       (error: unknown) => error,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, DEMO, DEMO_SEED, SeedError, parseSeed, parseSeedJson } from '../../simulator/index.js';
+import { MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 
 const valid = {
   businessUnits: [{ tenantId: 't-1', businessUnit: '100', pseudoNumbers: ['+15550000001'] }],
@@ -77,6 +78,7 @@ describe('simulator seed', () => {
   });
 
   it('has documented defaults', () => {
-    expect(DEFAULTS).toEqual({ tokenTtlSeconds: 3600, signalStatus: 202, paramMaxLength: 1000, idTokenKey: 'cxone-simulator-id-token-key' });
+    expect(DEFAULTS).toEqual({ tokenTtlSeconds: 3600, refreshTokenTtlSeconds: 7200, signalStatus: 202, paramMaxLength: MAX_SIGNAL_PARAM_LENGTH });
+    expect(MAX_SIGNAL_PARAM_LENGTH).toBe(1000);
   });
 });
