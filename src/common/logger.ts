@@ -28,7 +28,9 @@ export interface Logger {
 export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-api-key"]',
   'headers.authorization',
+  'headers["x-api-key"]',
   'authorization',
   'credentials',
   '*.credentials',

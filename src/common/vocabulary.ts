@@ -30,6 +30,22 @@ export const RETRYABLE_HANDOFF_ERROR_CODES = ['RETRIES_EXHAUSTED', 'CXONE_TIMEOU
 export const KEY_SCOPES = ['signal', 'read'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
+/**
+ * Whether a key of scope `have` may do what needs scope `need`: a `signal` key may also read its
+ * own tenant's handoffs (the voice agent polls what it sent); a `read` key may only read. GraphQL
+ * (`requireCaller`) and the REST Handoff API apply this one rule.
+ */
+export function keyScopeAllows(have: KeyScope, need: KeyScope): boolean {
+  return need === 'read' || have === 'signal';
+}
+
+/**
+ * Voice-agent-side identifiers a handoff may carry (`sharedId`, `conversationId`): 1..128 printable
+ * ASCII characters, not starting or ending with a space. The Handoff API refuses lookups outside
+ * this shape (nothing stored can match them).
+ */
+export const EXTERNAL_ID_PATTERN = /^[\x21-\x7E](?:[\x20-\x7E]{0,126}[\x21-\x7E])?$/;
+
 /** Page size of `handoffs(first:)`: the default and the largest a caller may ask for. */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

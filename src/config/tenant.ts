@@ -66,4 +66,12 @@ export interface Tenant {
    */
   readonly contactIdHeaders: readonly string[];
   readonly keys: readonly TenantKey[];
+  /** Where the REST Handoff API (PolyAI-compatible) serves this tenant's handoffs, if anywhere. */
+  readonly polyai?: PolyAiProject;
+}
+
+/** A PolyAI account (workspace) and project (agent): the path `/v1/{accountId}/{projectId}/handoff_state`. */
+export interface PolyAiProject {
+  readonly accountId: string;
+  readonly projectId: string;
 }

@@ -19,6 +19,12 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const HEADER_NAME = /^X-[A-Za-z0-9-]+$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * PolyAI account (workspace) and project (agent) ids, e.g. `ws-1a2b3c4d`, `PROJECT-9f8e7d6c`, or
+ * their slugs. At most 100 characters: fastify's router matches no longer path segment.
+ */
+const POLYAI_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const POLYAI_ID_MESSAGE = 'must be 1..100 letters, digits, _ or -, starting with a letter or digit';
 
 /** `contactIdHeaders` when the tenant gives neither it nor the older single `contactIdHeader`. */
 export const DEFAULT_CONTACT_ID_HEADERS: readonly string[] = Object.freeze(['X-InContact-ContactId', 'X-Contact-ID']);
@@ -107,6 +113,14 @@ function tenantSchema(sources: SecretSources) {
         }),
       )
       .min(1, 'a tenant needs at least one key'),
+    // The REST Handoff API (PolyAI-compatible): GET /v1/{accountId}/{projectId}/handoff_state reads
+    // this tenant's handoffs. Optional; without it the tenant has no Handoff API path.
+    polyai: z
+      .object({
+        accountId: z.string().regex(POLYAI_ID, POLYAI_ID_MESSAGE),
+        projectId: z.string().regex(POLYAI_ID, POLYAI_ID_MESSAGE),
+      })
+      .optional(),
   });
 }
 
@@ -126,7 +140,21 @@ function tenantsFileSchema(sources: SecretSources) {
       const ids = new Map<string, number>();
       const numbers = new Map<string, number>();
       const hashes = new Map<string, string>();
+      const polyaiProjects = new Map<string, number>();
       file.tenants.forEach((tenant, t) => {
+        if (tenant.polyai !== undefined) {
+          const project = `${tenant.polyai.accountId}/${tenant.polyai.projectId}`;
+          const owner = polyaiProjects.get(project);
+          if (owner !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['tenants', t, 'polyai'],
+              message: `PolyAI account and project already belong to tenants[${owner}]; a project has one tenant`,
+            });
+          } else {
+            polyaiProjects.set(project, t);
+          }
+        }
         const firstId = ids.get(tenant.id);
         if (firstId !== undefined) {
           ctx.addIssue({ code: 'custom', path: ['tenants', t, 'id'], message: `duplicate tenant id (also tenants[${firstId}].id)` });
@@ -206,6 +234,7 @@ export function parseTenantsFile(
       pseudoNumbers: t.pseudoNumbers,
       contactIdHeaders: t.contactIdHeaders ?? (t.contactIdHeader === undefined ? [...DEFAULT_CONTACT_ID_HEADERS] : [t.contactIdHeader]),
       keys: t.keys.map((k) => ({ name: k.name, sha256: k.sha256.toLowerCase(), scope: k.scope })),
+      ...(t.polyai ? { polyai: { accountId: t.polyai.accountId, projectId: t.polyai.projectId } } : {}),
     }),
   );
   return { ok: true, tenants };

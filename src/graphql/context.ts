@@ -4,7 +4,7 @@
  */
 import { type Tenant } from '../config/tenant.js';
 import { type Logger } from '../common/logger.js';
-import { type KeyScope } from '../common/vocabulary.js';
+import { type KeyScope, keyScopeAllows } from '../common/vocabulary.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 
 /** The caller, once its key is known. */
@@ -30,7 +30,7 @@ export interface GatewayContext {
 export function requireCaller(context: GatewayContext, scope: KeyScope): Caller {
   const { caller } = context;
   if (caller === null) throw new UnauthenticatedError();
-  if (scope === 'signal' && caller.scope !== 'signal') {
+  if (!keyScopeAllows(caller.scope, scope)) {
     throw new ForbiddenError('This key has the read scope; this operation needs a signal key.');
   }
   return caller;

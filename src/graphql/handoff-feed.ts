@@ -28,7 +28,7 @@ export interface HandoffFeedDeps {
 }
 
 /** The fields a handoff never changes after creation. */
-type ImmutablePart = Pick<Handoff, 'id' | 'tenantId' | 'contactId' | 'params' | 'context' | 'idempotencyKey' | 'createdAt'>;
+type ImmutablePart = Pick<Handoff, 'id' | 'tenantId' | 'contactId' | 'params' | 'context' | 'idempotencyKey' | 'sharedId' | 'conversationId' | 'createdAt'>;
 
 export class HandoffFeed {
   readonly #pubSub: InProcessPubSub;
@@ -81,8 +81,8 @@ export class HandoffFeed {
           this.#immutable.delete(key);
           return null;
         }
-        const { id, tenantId, contactId, params, context, idempotencyKey, createdAt } = handoff;
-        return { id, tenantId, contactId, params, context, idempotencyKey, createdAt };
+        const { id, tenantId, contactId, params, context, idempotencyKey, sharedId, conversationId, createdAt } = handoff;
+        return { id, tenantId, contactId, params, context, idempotencyKey, sharedId, conversationId, createdAt };
       },
       (error: unknown) => {
         this.#immutable.delete(key);

@@ -39,6 +39,12 @@ export class Handoff {
   @Field(() => JSONResolver, { nullable: true, description: 'Richer data kept by the gateway for screen-pop.' })
   readonly context!: unknown;
 
+  @Field(() => String, { nullable: true, description: 'The sharedId given to signalContact, if any (the Handoff API matches it as shared_id).' })
+  readonly sharedId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The conversationId given to signalContact, if any (the Handoff API matches it as id).' })
+  readonly conversationId!: string | null;
+
   @Field(() => Int, { description: 'Signal API requests made so far.' })
   readonly attempts!: number;
 

@@ -14,6 +14,7 @@ const unused: HandoffOperations = {
   signal: refuse,
   status: refuse,
   get: refuse,
+  findForScreenPop: refuse,
   list: refuse,
   retry: refuse,
 };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type HandoffQuery, type SignalRequest } from '../handoff/model.js';
 import { formatPath } from '../common/format-path.js';
 import { MAX_SIGNAL_PARAMS, signalParamLength } from '../common/signal-limits.js';
-import { CONTACT_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../common/vocabulary.js';
+import { CONTACT_ID_PATTERN, EXTERNAL_ID_PATTERN, HANDOFF_STATES, type HandoffState, MAX_PAGE_SIZE } from '../common/vocabulary.js';
 import { BadUserInputError } from './errors.js';
 
 /** Limits from config that input validation applies. */
@@ -24,6 +24,7 @@ const CONTROL = /\p{Cc}/u;
 const PRINTABLE_ASCII = /^[\x20-\x7E]+$/;
 
 const contactId = z.string().regex(CONTACT_ID_PATTERN, 'must be 1..20 digits (a CXone contact id)');
+const externalId = z.string().regex(EXTERNAL_ID_PATTERN, 'must be 1..128 printable ASCII characters, without leading or trailing spaces');
 
 /**
  * Building a zod schema (and zod 4's first parse, which compiles it) costs far more than a parse,
@@ -65,6 +66,8 @@ function buildSignalInputSchema(limits: InputLimits) {
       .max(128, 'must be 1..128 printable ASCII characters')
       .regex(PRINTABLE_ASCII, 'must be 1..128 printable ASCII characters')
       .nullish(),
+    sharedId: externalId.nullish(),
+    conversationId: externalId.nullish(),
   });
 }
 
@@ -85,6 +88,8 @@ export function parseSignalInput(input: unknown, limits: InputLimits): SignalReq
     params: data.params ?? [],
     context: data.context ?? null,
     idempotencyKey: data.idempotencyKey ?? null,
+    sharedId: data.sharedId ?? null,
+    conversationId: data.conversationId ?? null,
   };
 }
 

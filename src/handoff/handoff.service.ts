@@ -16,7 +16,7 @@ import { type NiceClient, type NiceTenant } from '../nice/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { HandoffNotFoundError, NotRetryableError } from './errors.js';
 import { inputHash, replayOf } from './idempotency.js';
-import { type Handoff, type HandoffOperations, type HandoffPage, type HandoffQuery, type SignalRequest } from './model.js';
+import { type Handoff, type HandoffOperations, type HandoffPage, type HandoffQuery, type ScreenPopLookup, type SignalRequest } from './model.js';
 import { type HandoffEvents, type HandoffStore, toHandoff, toHandoffOrNull } from './ports.js';
 import { RetryWorker } from './retry-worker.js';
 import { handoffLog, SignalAttempts } from './signal-attempt.js';
@@ -124,6 +124,8 @@ export class HandoffService implements HandoffOperations {
       params: request.params,
       context: request.context,
       idempotencyKey: request.idempotencyKey,
+      sharedId: request.sharedId ?? null,
+      conversationId: request.conversationId ?? null,
       inputHash: hash,
       leaseOwner: this.replicaId,
       leaseUntil: new Date(now + this.#leaseMs),
@@ -147,6 +149,10 @@ export class HandoffService implements HandoffOperations {
 
   async get(tenantId: string, id: string): Promise<Handoff | null> {
     return toHandoffOrNull(await this.#store.get(tenantId, id));
+  }
+
+  async findForScreenPop(tenantId: string, lookup: ScreenPopLookup): Promise<Handoff | null> {
+    return toHandoffOrNull(await this.#store.findForScreenPop(tenantId, lookup));
   }
 
   async list(tenantId: string, query: HandoffQuery): Promise<HandoffPage> {

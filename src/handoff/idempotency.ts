@@ -26,11 +26,17 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What makes two `signalContact` requests "the same input" for idempotency: the contact id, the
- * params in order and the context by value. The idempotency key itself is not part of it (it picks
- * the row). Versioned, so a future change of the recipe cannot match old hashes by accident.
+ * params in order, the context by value and, when given, the shared and conversation ids. The
+ * idempotency key itself is not part of it (it picks the row). Versioned, so a future change of the
+ * recipe cannot match old hashes by accident; a request without shared or conversation id hashes as
+ * before those fields existed, so rows stored earlier still replay.
  */
-export function inputHash(request: Pick<SignalRequest, 'contactId' | 'params' | 'context'>): string {
-  const canonical = canonicalJson(['v1', request.contactId, request.params, request.context ?? null]);
+export function inputHash(request: Pick<SignalRequest, 'contactId' | 'params' | 'context' | 'sharedId' | 'conversationId'>): string {
+  const parts: unknown[] = ['v1', request.contactId, request.params, request.context ?? null];
+  const sharedId = request.sharedId ?? null;
+  const conversationId = request.conversationId ?? null;
+  if (sharedId !== null || conversationId !== null) parts.push({ sharedId, conversationId });
+  const canonical = canonicalJson(parts);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -21,6 +21,10 @@ export interface Handoff {
   readonly params: readonly string[];
   readonly context: unknown;
   readonly idempotencyKey: string | null;
+  /** An id the integrator shares with screen-pop tools (the Handoff API's `shared_id`), if given. */
+  readonly sharedId: string | null;
+  /** The voice agent's own conversation id (the Handoff API's `id`), if given. */
+  readonly conversationId: string | null;
   readonly attempts: number;
   readonly lastError: HandoffError | null;
   readonly createdAt: Date;
@@ -60,7 +64,18 @@ export interface SignalRequest {
   readonly params: readonly string[];
   readonly context: unknown;
   readonly idempotencyKey: string | null;
+  /** See `Handoff.sharedId`; absent means none. */
+  readonly sharedId?: string | null;
+  /** See `Handoff.conversationId`; absent means none. */
+  readonly conversationId?: string | null;
 }
+
+/**
+ * A screen-pop lookup (the REST Handoff API): by `sharedId` (matches a handoff's `sharedId` or its
+ * CXone contact id) or by `id` (matches a handoff's `conversationId` or its handoff id). The latest
+ * matching handoff answers.
+ */
+export type ScreenPopLookup = { readonly sharedId: string } | { readonly id: string };
 
 export interface HandoffQuery {
   readonly first: number;
@@ -107,6 +122,8 @@ export interface HandoffOperations {
   /** Latest handoff of the tenant for that contact, or null. */
   status(tenantId: string, contactId: string): Promise<Handoff | null>;
   get(tenantId: string, id: string): Promise<Handoff | null>;
+  /** Latest handoff of the tenant matching a screen-pop lookup (see `ScreenPopLookup`), or null. */
+  findForScreenPop(tenantId: string, lookup: ScreenPopLookup): Promise<Handoff | null>;
   list(tenantId: string, query: HandoffQuery): Promise<HandoffPage>;
   /** Re-runs a FAILED handoff whose cause is retryable; rejects with `HandoffNotFoundError` or `NotRetryableError`. */
   retry(tenantId: string, id: string): Promise<Handoff>;

@@ -16,7 +16,7 @@
  * Failures to reach the database reject with `StoreUnavailableError`.
  */
 import { type HandoffErrorCode, type HandoffState } from '../common/vocabulary.js';
-import { type Call, type Handoff, type HandoffError } from './model.js';
+import { type Call, type Handoff, type HandoffError, type ScreenPopLookup } from './model.js';
 
 /** A handoff as stored: the domain fields plus what the service needs for idempotency and the worker. */
 export interface HandoffRecord extends Handoff {
@@ -39,6 +39,10 @@ export interface NewHandoff {
   readonly params: readonly string[];
   readonly context: unknown;
   readonly idempotencyKey: string | null;
+  /** Absent means none. */
+  readonly sharedId?: string | null;
+  /** Absent means none. */
+  readonly conversationId?: string | null;
   readonly inputHash: string;
   readonly leaseOwner: string;
   readonly leaseUntil: Date;
@@ -76,6 +80,12 @@ export interface HandoffStore {
   insertOrGet(handoff: NewHandoff): Promise<{ readonly record: HandoffRecord; readonly created: boolean }>;
   get(tenantId: string, id: string): Promise<HandoffRecord | null>;
   latestForContact(tenantId: string, contactId: string): Promise<HandoffRecord | null>;
+  /**
+   * Latest handoff (`created_at desc, id desc`) of the tenant matching a screen-pop lookup: by
+   * `sharedId`, a row whose `sharedId` or `contactId` equals it; by `id`, a row whose
+   * `conversationId` or handoff id equals it.
+   */
+  findForScreenPop(tenantId: string, lookup: ScreenPopLookup): Promise<HandoffRecord | null>;
   /** Up to `limit` handoffs after the key, newest first. */
   list(query: ListHandoffs): Promise<HandoffRecord[]>;
   /** Records retry progress on a PENDING row this owner holds; null when the row is no longer ours. */
@@ -128,6 +138,8 @@ export function toHandoff(r: HandoffRecord): Handoff {
     params: r.params,
     context: r.context,
     idempotencyKey: r.idempotencyKey,
+    sharedId: r.sharedId,
+    conversationId: r.conversationId,
     attempts: r.attempts,
     lastError: r.lastError,
     createdAt: r.createdAt,

@@ -22,13 +22,18 @@ export function authenticate(header: string | undefined, tenants: Pick<TenantReg
   if (header === undefined || header === '') return null;
   const match = BEARER.exec(header);
   if (!match?.[1]) throw new UnauthenticatedError('The Authorization header must be `Bearer <key>`.');
-  const digest = createHash('sha256').update(match[1], 'utf8').digest();
+  const caller = callerForKey(match[1], tenants);
+  if (caller === null) throw new UnauthenticatedError('Unknown API key.');
+  return caller;
+}
+
+/** The caller a plain API key (e.g. the Handoff API's `x-api-key`) belongs to, or null for an unknown key. */
+export function callerForKey(key: string, tenants: Pick<TenantRegistry, 'findKey'>): Caller | null {
+  const digest = createHash('sha256').update(key, 'utf8').digest();
   const hex = digest.toString('hex');
   const found = tenants.findKey(hex);
   // The map lookup already matched; the constant-time compare keeps the final check free of an
   // early-exit string comparison, whatever the registry does inside.
-  if (!found || !timingSafeEqual(digest, Buffer.from(found.key.sha256, 'hex'))) {
-    throw new UnauthenticatedError('Unknown API key.');
-  }
+  if (!found || !timingSafeEqual(digest, Buffer.from(found.key.sha256, 'hex'))) return null;
   return { tenant: found.tenant, scope: found.key.scope, keyName: found.key.name };
 }

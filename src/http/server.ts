@@ -2,7 +2,7 @@
  * The gateway's HTTP server: fastify 5 with Apollo Server 5 at `/graphql` (GET and POST, and
  * graphql-ws on the same path), plus the concerns that each live in a file of their own: health
  * (`health.ts`), readiness (`readiness.ts`), metrics (`use-metrics.ts`), the explorer page
- * (`explorer.ts`), operation limits for both transports (`operation-limits.ts`), errors (`error-handler.ts`,
+ * (`explorer.ts`), the REST Handoff API (`handoff-api.ts`), operation limits for both transports (`operation-limits.ts`), errors (`error-handler.ts`,
  * `internal-error-status.ts`), request ids and log lines. This file only wires them. Built from its
  * dependencies; listens only when asked, on the port it is given (0 in tests).
  */
@@ -20,6 +20,7 @@ import { type InProcessPubSub } from '../graphql/pub-sub.js';
 import { buildGatewaySchema } from '../graphql/schema.js';
 import { authenticate } from './auth.js';
 import { useGraphQLShapedErrors } from './error-handler.js';
+import { useHandoffApi } from './handoff-api.js';
 import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { OperationLimiter } from './operation-limits.js';
@@ -156,6 +157,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   });
 
   useHealthCheck(app);
+  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs });
   useReadinessCheck(app, { tenantCount: () => deps.tenants.tenants.length, store: deps.store });
   if (deps.metrics) useMetricsEndpoint(app, deps.metrics);
 

@@ -65,6 +65,20 @@ export const migrations: readonly Migration[] = [
         ADD COLUMN warnings          text[] NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 3,
+    name: 'handoffs: shared id and conversation id (Handoff API)',
+    sql: /* SQL */ `
+      ALTER TABLE handoffs
+        ADD COLUMN shared_id       text,
+        ADD COLUMN conversation_id text;
+      -- Handoff API lookups: latest handoff for a shared id or a conversation id.
+      CREATE INDEX handoffs_tenant_shared_created ON handoffs (tenant_id, shared_id, created_at DESC, id DESC)
+        WHERE shared_id IS NOT NULL;
+      CREATE INDEX handoffs_tenant_conversation_created ON handoffs (tenant_id, conversation_id, created_at DESC, id DESC)
+        WHERE conversation_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** One database session: the migration runner needs the advisory lock and its unlock on the same one. */

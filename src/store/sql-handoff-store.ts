@@ -3,7 +3,7 @@
  * (group-committed writes) and PostgreSQL (`pg.Pool`). Every statement is a single round trip, so
  * an executor may batch writes from concurrent callers into one transaction.
  */
-import { type Call, type CxoneContext, type HandoffError } from '../handoff/model.js';
+import { type Call, type CxoneContext, type HandoffError, type ScreenPopLookup } from '../handoff/model.js';
 import { type HandoffErrorCode, type HandoffState, isUuid } from '../common/vocabulary.js';
 import {
   type HandoffOutcome,
@@ -31,6 +31,8 @@ interface HandoffRow {
   params: string[];
   context: unknown;
   idempotency_key: string | null;
+  shared_id: string | null;
+  conversation_id: string | null;
   input_hash: string;
   attempts: number;
   last_error_code: HandoffErrorCode | null;
@@ -63,8 +65,9 @@ interface CallRow {
 // (PGlite would otherwise serialise a string bound to a jsonb parameter as a JSON string literal).
 const INSERT_HANDOFF = /* SQL */ `
   INSERT INTO handoffs (id, tenant_id, contact_id, state, params, context, idempotency_key, input_hash, attempts,
-                        pending_since, lease_owner, lease_until, next_attempt_at, created_at, updated_at)
-  VALUES ($1, $2, $3, 'PENDING', $4::text[], $5::text::jsonb, $6, $7, 0, $8, $9, $10, $10, $8, $8)
+                        pending_since, lease_owner, lease_until, next_attempt_at, created_at, updated_at,
+                        shared_id, conversation_id)
+  VALUES ($1, $2, $3, 'PENDING', $4::text[], $5::text::jsonb, $6, $7, 0, $8, $9, $10, $10, $8, $8, $11::text, $12::text)
   ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
   RETURNING *`;
 
@@ -79,6 +82,24 @@ const SELECT_BY_ID = /* SQL */ `SELECT * FROM handoffs WHERE tenant_id = $1 AND 
 
 const SELECT_LATEST_FOR_CONTACT = /* SQL */ `
   SELECT * FROM handoffs WHERE tenant_id = $1 AND contact_id = $2
+  ORDER BY created_at DESC, id DESC LIMIT 1`;
+
+// The Handoff API's lookups: each branch walks its own index and keeps its newest row; the newer of
+// the two answers. `$3` is the id as a uuid, or null when it is not one (the column would raise).
+const SELECT_BY_SHARED_ID = /* SQL */ `
+  SELECT * FROM (
+    (SELECT * FROM handoffs WHERE tenant_id = $1 AND shared_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1)
+    UNION ALL
+    (SELECT * FROM handoffs WHERE tenant_id = $1 AND contact_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1)
+  ) matched
+  ORDER BY created_at DESC, id DESC LIMIT 1`;
+
+const SELECT_BY_CONVERSATION_OR_ID = /* SQL */ `
+  SELECT * FROM (
+    (SELECT * FROM handoffs WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1)
+    UNION ALL
+    (SELECT * FROM handoffs WHERE tenant_id = $1 AND id = $3::uuid)
+  ) matched
   ORDER BY created_at DESC, id DESC LIMIT 1`;
 
 const LIST = /* SQL */ `
@@ -182,6 +203,8 @@ export class SqlHandoffStore implements HandoffStore {
       h.now,
       h.leaseOwner,
       h.leaseUntil,
+      h.sharedId ?? null,
+      h.conversationId ?? null,
     ]);
     const row = inserted[0] as Partial<HandoffRow> | undefined;
     if (row !== undefined) return { record: row.id === undefined ? newRecord(h, row.context) : toHandoff(row as HandoffRow), created: true };
@@ -199,6 +222,14 @@ export class SqlHandoffStore implements HandoffStore {
 
   async latestForContact(tenantId: string, contactId: string): Promise<HandoffRecord | null> {
     return first(await this.#sql.read(SELECT_LATEST_FOR_CONTACT, [tenantId, contactId]), toHandoff);
+  }
+
+  async findForScreenPop(tenantId: string, lookup: ScreenPopLookup): Promise<HandoffRecord | null> {
+    const rows =
+      'sharedId' in lookup
+        ? await this.#sql.read(SELECT_BY_SHARED_ID, [tenantId, lookup.sharedId])
+        : await this.#sql.read(SELECT_BY_CONVERSATION_OR_ID, [tenantId, lookup.id, isUuid(lookup.id) ? lookup.id : null]);
+    return first(rows, toHandoff);
   }
 
   async list(q: ListHandoffs): Promise<HandoffRecord[]> {
@@ -302,6 +333,8 @@ function toHandoff(row: HandoffRow): HandoffRecord {
     params: row.params,
     context: row.context ?? null,
     idempotencyKey: row.idempotency_key,
+    sharedId: row.shared_id,
+    conversationId: row.conversation_id,
     attempts: row.attempts,
     lastError:
       row.last_error_code === null
@@ -333,6 +366,8 @@ function newRecord(h: NewHandoff, context: unknown): HandoffRecord {
     params: [...h.params],
     context: context ?? null,
     idempotencyKey: h.idempotencyKey,
+    sharedId: h.sharedId ?? null,
+    conversationId: h.conversationId ?? null,
     attempts: 0,
     lastError: null,
     createdAt: h.now,

@@ -67,6 +67,8 @@ export interface StackTenant {
   readonly apiVersion?: string;
   /** Plaintext keys by scope. */
   readonly keys: { readonly signal?: string; readonly read?: string };
+  /** The tenant's Handoff API path (`polyai` in the tenants file), if any. */
+  readonly polyai?: { readonly accountId: string; readonly projectId: string };
 }
 
 /** The default tenant: the simulator's built-in demo business unit. */
@@ -180,6 +182,7 @@ function tenantsFile(tenants: readonly StackTenant[], issuer: string): { json: s
       pseudoNumbers: t.pseudoNumbers,
       ...(t.contactIdHeader ? { contactIdHeader: t.contactIdHeader } : {}),
       keys: Object.entries(t.keys).map(([scope, key]) => ({ name: `${t.id}-${scope}`, sha256: sha256(key), scope })),
+      ...(t.polyai ? { polyai: t.polyai } : {}),
     })),
   };
   return { json: JSON.stringify(file, null, 2), env };
@@ -402,6 +405,8 @@ export interface ReliabilityTenant extends StackTenant {
   readonly businessUnit: string;
   readonly pseudoNumber: string;
   readonly keys: { readonly signal: string; readonly read: string };
+  /** The tenant's Handoff API path: `/v1/{accountId}/{projectId}/handoff_state`. */
+  readonly polyai: { readonly accountId: string; readonly projectId: string };
 }
 
 function makeTenant(id: string, n: number): ReliabilityTenant {
@@ -417,6 +422,7 @@ function makeTenant(id: string, n: number): ReliabilityTenant {
     pseudoNumber,
     pseudoNumbers: [pseudoNumber],
     keys: { signal: `${id}-signal-key-${rand()}`, read: `${id}-read-key-${rand()}` },
+    polyai: { accountId: `ws-${id}`, projectId: `PROJECT-${id}` },
   };
 }
 

@@ -4,7 +4,8 @@
  * introspection off) by default, `dev` where a case needs introspection to reach a limit.
  *
  * Bodies may name placeholders the test fills in: `$CONTACT` (a live contact of tenant A),
- * `$HANDOFF` (a handoff of tenant A), `$INVITE` (a valid INVITE of tenant A's pseudo number).
+ * `$HANDOFF` (a handoff of tenant A), `$INVITE` (a valid INVITE of tenant A's pseudo number);
+ * paths may name `$CONTACT` and `$HANDOFF`.
  */
 
 /** Which `Authorization` header a case sends. */
@@ -17,6 +18,8 @@ export interface HostileCase {
   /** Path and query (default `/graphql`). */
   readonly path?: string;
   readonly auth?: Auth;
+  /** Where the key goes: `authorization` (`Bearer <key>`, the default) or `x-api-key` (the Handoff API; the key as is). */
+  readonly keyHeader?: 'authorization' | 'x-api-key';
   /** Default `application/json`; `null` sends none. */
   readonly contentType?: string | null;
   readonly headers?: Readonly<Record<string, string>>;
@@ -348,6 +351,51 @@ const auth: HostileCase[] = [
   { name: 'handoff(id) of a 10,000-character id', auth: 'read', body: op('query H($id: ID!) { handoff(id: $id) { id } }', { id: 'x'.repeat(10_000) }), expect: { status: 200, code: null, data: { handoff: null } } },
 ];
 
+// The REST Handoff API (PolyAI-compatible). Tenant A ("alpha") and B ("beta") have the PolyAI
+// projects ws-alpha/PROJECT-alpha and ws-beta/PROJECT-beta (test/reliability/harness.ts). Its
+// answers are `{ "message" }` bodies, not GraphQL errors: `code` is null throughout.
+const A_STATE = '/v1/ws-alpha/PROJECT-alpha/handoff_state';
+const B_STATE = '/v1/ws-beta/PROJECT-beta/handoff_state';
+const handoffApi = (name: string, path: string, auth: Auth, status: number, method: 'GET' | 'POST' = 'GET'): HostileCase => ({
+  name: `Handoff API: ${name}`,
+  method,
+  path,
+  auth,
+  keyHeader: 'x-api-key',
+  contentType: null,
+  ...(method === 'POST' ? { body: '' } : {}),
+  expect: { status, code: null },
+});
+const handoffState: HostileCase[] = [
+  handoffApi('a read key by contact id is served', `${A_STATE}?shared_id=$CONTACT`, 'read', 200),
+  handoffApi('a signal key by handoff id is served', `${A_STATE}?id=$HANDOFF`, 'signal', 200),
+  handoffApi('shared_id wins over a malformed id', `${A_STATE}?shared_id=$CONTACT&id=${'%00'.repeat(3)}`, 'read', 200),
+  handoffApi('no x-api-key', `${A_STATE}?shared_id=$CONTACT`, 'none', 401),
+  handoffApi('a revoked key', `${A_STATE}?shared_id=$CONTACT`, 'revoked', 401),
+  handoffApi('"Bearer <key>" in x-api-key', `${A_STATE}?shared_id=$CONTACT`, { raw: 'Bearer not-a-key' }, 401),
+  handoffApi('an 8,000-character key', `${A_STATE}?shared_id=$CONTACT`, { raw: 'k'.repeat(8_000) }, 401),
+  handoffApi("another tenant's read key on A's path", `${A_STATE}?shared_id=$CONTACT`, 'other-read', 404),
+  handoffApi("another tenant's signal key on A's path, by handoff id", `${A_STATE}?id=$HANDOFF`, 'other-signal', 404),
+  handoffApi("another tenant's key on its own path, for A's contact", `${B_STATE}?shared_id=$CONTACT`, 'other-read', 404),
+  handoffApi("A's key on another tenant's path", `${B_STATE}?shared_id=$CONTACT`, 'read', 404),
+  handoffApi('an account nobody has', `/v1/ws-nobody/PROJECT-alpha/handoff_state?shared_id=$CONTACT`, 'read', 404),
+  handoffApi('neither id nor shared_id', A_STATE, 'read', 400),
+  handoffApi('both empty', `${A_STATE}?id=&shared_id=`, 'read', 400),
+  handoffApi('shared_id given twice', `${A_STATE}?shared_id=1&shared_id=2`, 'read', 400),
+  handoffApi('a 10,000-character id', `${A_STATE}?id=${'x'.repeat(10_000)}`, 'read', 400),
+  handoffApi('a 20,000-character id (over the header limit)', `${A_STATE}?id=${'x'.repeat(20_000)}`, 'read', 431),
+  handoffApi('a unicode shared_id', `${A_STATE}?shared_id=${encodeURIComponent('１２３😀')}`, 'read', 400),
+  handoffApi('a NUL in shared_id', `${A_STATE}?shared_id=12%0034`, 'read', 400),
+  handoffApi('CRLF in id', `${A_STATE}?id=a%0D%0ASet-Cookie:%20x`, 'read', 400),
+  handoffApi('SQL injection in id', `${A_STATE}?id=${encodeURIComponent("1' OR '1'='1")}`, 'read', 404),
+  handoffApi('SQL injection in shared_id', `${A_STATE}?shared_id=${encodeURIComponent("1'; DROP TABLE handoffs; --")}`, 'read', 404),
+  handoffApi('encoded path traversal in the account id', `/v1/%2e%2e%2f%2e%2e%2fetc%2fpasswd/PROJECT-alpha/handoff_state?id=1`, 'read', 404),
+  handoffApi('path traversal in the project id', `/v1/ws-alpha/..%2F..%2Fetc/handoff_state?id=1`, 'read', 404),
+  handoffApi('a unicode account id', `/v1/${encodeURIComponent('ws-álpha')}/PROJECT-alpha/handoff_state?id=1`, 'read', 404),
+  handoffApi('a 5,000-character account id', `/v1/${'a'.repeat(5_000)}/PROJECT-alpha/handoff_state?id=1`, 'read', 414),
+  handoffApi('POST to the route', `${A_STATE}?shared_id=$CONTACT`, 'read', 404, 'POST'),
+];
+
 /** Every case, in the order the test sends them. */
 export const HOSTILE_CORPUS: readonly HostileCase[] = [
   ...malformedJson,
@@ -361,6 +409,7 @@ export const HOSTILE_CORPUS: readonly HostileCase[] = [
   ...context,
   ...sip,
   ...auth,
+  ...handoffState,
 ];
 
 /** A hostile graphql-ws subscription (tenant A's read key, the `prod` gateway, default limits). */

@@ -11,22 +11,30 @@ import { type Auth, HOSTILE_CORPUS, HOSTILE_WS_CORPUS, type HostileCase, type Ho
 
 const STACK_TRACE = /\n\s+at\s|\bat .+:\d+:\d+\)|node_modules|\.[jt]s:\d+/;
 
-function authorization(auth: Auth): string | undefined {
-  if (typeof auth === 'object') return auth.raw;
+/** The key a case sends, as is (`raw`: the whole header value). */
+function keyOf(auth: Exclude<Auth, { readonly raw: string }>): string | undefined {
   switch (auth) {
     case 'signal':
-      return `Bearer ${TENANT_A.keys.signal}`;
+      return TENANT_A.keys.signal;
     case 'read':
-      return `Bearer ${TENANT_A.keys.read}`;
+      return TENANT_A.keys.read;
     case 'other-signal':
-      return `Bearer ${TENANT_B.keys.signal}`;
+      return TENANT_B.keys.signal;
     case 'other-read':
-      return `Bearer ${TENANT_B.keys.read}`;
+      return TENANT_B.keys.read;
     case 'revoked':
-      return `Bearer ${REVOKED_KEY}`;
+      return REVOKED_KEY;
     case 'none':
       return undefined;
   }
+}
+
+/** The header that carries a case's key: `Authorization: Bearer <key>`, or the Handoff API's `x-api-key: <key>`. */
+function keyHeader(auth: Auth, header: 'authorization' | 'x-api-key'): [string, string] | undefined {
+  if (typeof auth === 'object') return [header, auth.raw];
+  const key = keyOf(auth);
+  if (key === undefined) return undefined;
+  return header === 'authorization' ? [header, `Bearer ${key}`] : [header, key];
 }
 
 interface Answer {
@@ -95,10 +103,13 @@ describe(`hostile input corpus (${HOSTILE_CORPUS.length} cases)`, () => {
     const headers: Record<string, string> = { ...c.headers };
     const contentType = c.contentType === undefined ? 'application/json' : c.contentType;
     if (contentType !== null) headers['content-type'] = contentType;
-    const auth = authorization(c.auth ?? 'signal');
-    if (auth !== undefined) headers['authorization'] = auth;
+    const auth = keyHeader(c.auth ?? 'signal', c.keyHeader ?? 'authorization');
+    if (auth !== undefined) headers[auth[0]] = auth[1];
     const method = c.method ?? 'POST';
-    const res = await fetch(`${urls[c.gateway ?? 'prod']}${c.path ?? '/graphql'}`, {
+    // Paths may name the placeholders too, as plain (URL-safe) values.
+    let path = c.path ?? '/graphql';
+    for (const [from, to] of Object.entries(placeholders)) if (from !== '"$INVITE"') path = path.split(from.slice(1, -1)).join(JSON.parse(to) as string);
+    const res = await fetch(`${urls[c.gateway ?? 'prod']}${path}`, {
       method,
       headers,
       ...(method === 'POST' ? { body: body ?? '' } : {}),

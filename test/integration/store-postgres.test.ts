@@ -8,6 +8,7 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../../src/handoff/errors.js';
 import { createStore } from '../../src/store/create-store.js';
 import { isConnectionFailure } from '../../src/store/postgres.store.js';
+import { migrations } from '../../src/store/migrations.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTempPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { recordingLogger } from '../unit/handoff-fakes.js';
@@ -21,10 +22,10 @@ describe('PostgreSQL store', () => {
     await Promise.all(stores.map((s) => s.close()));
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     await client.end();
     await db.drop();
-    expect(rows.map((r) => r.version).sort((x, y) => x - y)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
   });
 
   it('refuses to open against an unreachable server with StoreUnavailableError', async () => {

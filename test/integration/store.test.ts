@@ -191,6 +191,47 @@ describe.each(backends)('HandoffStore on %s', (_name, backend) => {
     expect(await store.latestForContact(tenantId, '9')).toBeNull();
   });
 
+  it('keeps the shared id and conversation id of a handoff (null when not given)', async () => {
+    const tenantId = tenant();
+    const { record } = await store.insertOrGet(newHandoff({ tenantId, sharedId: 'crm-77', conversationId: 'conv-77' }));
+    expect(record).toMatchObject({ sharedId: 'crm-77', conversationId: 'conv-77' });
+    expect(await store.get(tenantId, record.id)).toMatchObject({ sharedId: 'crm-77', conversationId: 'conv-77' });
+    const bare = await store.insertOrGet(newHandoff({ tenantId }));
+    expect(bare.record).toMatchObject({ sharedId: null, conversationId: null });
+    expect(await store.get(tenantId, bare.record.id)).toMatchObject({ sharedId: null, conversationId: null });
+  });
+
+  it('finds a handoff for screen-pop by shared id (explicit or the contact id) and by id (conversation or handoff id), latest first, tenant scoped', async () => {
+    const [a, b] = [tenant(), tenant()];
+    const oldByContact = await store.insertOrGet(newHandoff({ tenantId: a, contactId: '501', now: at(1) }));
+    const explicit = await store.insertOrGet(newHandoff({ tenantId: a, contactId: '502', sharedId: 'crm-1', conversationId: 'conv-1', now: at(2) }));
+    // By shared id: the contact id matches...
+    expect((await store.findForScreenPop(a, { sharedId: '501' }))?.id).toBe(oldByContact.record.id);
+    // ...and so does an explicit shared id; a contact id of a handoff with an explicit shared id still matches.
+    expect((await store.findForScreenPop(a, { sharedId: 'crm-1' }))?.id).toBe(explicit.record.id);
+    expect((await store.findForScreenPop(a, { sharedId: '502' }))?.id).toBe(explicit.record.id);
+    // A newer handoff whose explicit shared id is another handoff's contact id wins: the latest match answers.
+    const newer = await store.insertOrGet(newHandoff({ tenantId: a, contactId: '503', sharedId: '501', now: at(3) }));
+    expect((await store.findForScreenPop(a, { sharedId: '501' }))?.id).toBe(newer.record.id);
+    // By id: the conversation id, or the handoff id itself.
+    expect((await store.findForScreenPop(a, { id: 'conv-1' }))?.id).toBe(explicit.record.id);
+    expect((await store.findForScreenPop(a, { id: oldByContact.record.id }))?.id).toBe(oldByContact.record.id);
+    // The latest of several handoffs with the same conversation id.
+    const again = await store.insertOrGet(newHandoff({ tenantId: a, contactId: '502', conversationId: 'conv-1', now: at(4) }));
+    expect((await store.findForScreenPop(a, { id: 'conv-1' }))?.id).toBe(again.record.id);
+    // An id is not looked up as a shared id, nor the other way round.
+    expect(await store.findForScreenPop(a, { id: 'crm-1' })).toBeNull();
+    expect(await store.findForScreenPop(a, { sharedId: 'conv-1' })).toBeNull();
+    expect(await store.findForScreenPop(a, { sharedId: explicit.record.id })).toBeNull();
+    // Another tenant sees nothing; ids that are not uuids, or odd, are simply not found.
+    expect(await store.findForScreenPop(b, { sharedId: 'crm-1' })).toBeNull();
+    expect(await store.findForScreenPop(b, { sharedId: '501' })).toBeNull();
+    expect(await store.findForScreenPop(b, { id: 'conv-1' })).toBeNull();
+    expect(await store.findForScreenPop(b, { id: explicit.record.id })).toBeNull();
+    expect(await store.findForScreenPop(a, { id: "x' OR '1'='1" })).toBeNull();
+    expect(await store.findForScreenPop(a, { id: '../../etc/passwd' })).toBeNull();
+  });
+
   it('pages newest first with a keyset, ties on created_at broken by id, filtered by state and contact', async () => {
     const tenantId = tenant();
     const ids: string[] = [];

@@ -225,6 +225,34 @@ describe('loadConfig', () => {
     expect(problems(() => load({}, { tenants: [tenantJson(overrides)] }))).toEqual([expect.stringMatching(message)]);
   });
 
+  it('reads an optional polyai account and project per tenant (the Handoff API path), absent by default', () => {
+    const config = load({}, { tenants: [tenantJson({ polyai: { accountId: 'ws-1a2b3c4d', projectId: 'PROJECT-9f8e7d6c' } })] });
+    expect(config.tenants[0]?.polyai).toEqual({ accountId: 'ws-1a2b3c4d', projectId: 'PROJECT-9f8e7d6c' });
+    expect(load({}, { tenants: [tenantJson()] }).tenants[0]?.polyai).toBeUndefined();
+  });
+
+  it('refuses malformed polyai ids, naming the field', () => {
+    const list = problems(() =>
+      load({}, { tenants: [tenantJson({ polyai: { accountId: '../etc', projectId: '' } }), tenantJson({ id: 'other', pseudoNumbers: [], keys: [{ name: 'k', sha256: 'c'.repeat(64), scope: 'read' }], polyai: { accountId: 'ws-1' } })] }),
+    );
+    expect(list).toEqual([
+      '/etc/tenants.json: tenants[0].polyai.accountId: must be 1..100 letters, digits, _ or -, starting with a letter or digit',
+      '/etc/tenants.json: tenants[0].polyai.projectId: must be 1..100 letters, digits, _ or -, starting with a letter or digit',
+      '/etc/tenants.json: tenants[1].polyai.projectId: Invalid input: expected string, received undefined',
+    ]);
+  });
+
+  it('refuses a PolyAI account and project given to two tenants', () => {
+    const polyai = { accountId: 'ws-1', projectId: 'PROJECT-1' };
+    const list = problems(() =>
+      load({}, { tenants: [tenantJson({ polyai }), tenantJson({ id: 'other', pseudoNumbers: [], keys: [{ name: 'k', sha256: 'c'.repeat(64), scope: 'read' }], polyai })] }),
+    );
+    expect(list).toEqual(['/etc/tenants.json: tenants[1].polyai: PolyAI account and project already belong to tenants[0]; a project has one tenant']);
+    // The same account with another project is another tenant's, which is fine.
+    const ok = load({}, { tenants: [tenantJson({ polyai }), tenantJson({ id: 'other', pseudoNumbers: [], keys: [{ name: 'k', sha256: 'c'.repeat(64), scope: 'read' }], polyai: { ...polyai, projectId: 'PROJECT-2' } })] });
+    expect(ok.tenants.map((t) => t.polyai?.projectId)).toEqual(['PROJECT-1', 'PROJECT-2']);
+  });
+
   it('refuses a file with no tenants and YAML files', () => {
     expect(problems(() => load({}, { tenants: [] }))).toEqual(['/etc/tenants.json: tenants: at least one tenant is required']);
     expect(problems(() => load({ TENANTS_FILE: '/etc/t.yaml' }, {}, { '/etc/t.yaml': 'tenants: []' }))).toEqual([

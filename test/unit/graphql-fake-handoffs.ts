@@ -12,6 +12,7 @@ import {
   type HandoffPage,
   type HandoffQuery,
   type ParsedInvite,
+  type ScreenPopLookup,
   type SignalRequest,
 } from '../../src/handoff/model.js';
 
@@ -55,6 +56,8 @@ export class FakeHandoffs implements HandoffOperations, CallOperations {
       params: request.params,
       context: request.context,
       idempotencyKey: request.idempotencyKey,
+      sharedId: request.sharedId ?? null,
+      conversationId: request.conversationId ?? null,
       attempts: 1,
       lastError: null,
       createdAt: now,
@@ -73,6 +76,14 @@ export class FakeHandoffs implements HandoffOperations, CallOperations {
   async get(tenantId: string, id: string): Promise<Handoff | null> {
     this.#maybeFail();
     return this.handoffs.find((h) => h.tenantId === tenantId && h.id === id) ?? null;
+  }
+
+  /** The latest of the tenant's handoffs matching the lookup, as the store's SQL picks it. */
+  async findForScreenPop(tenantId: string, lookup: ScreenPopLookup): Promise<Handoff | null> {
+    this.#maybeFail();
+    const matches = (h: Handoff): boolean =>
+      'sharedId' in lookup ? h.sharedId === lookup.sharedId || h.contactId === lookup.sharedId : h.conversationId === lookup.id || h.id === lookup.id;
+    return this.handoffs.filter((h) => h.tenantId === tenantId && matches(h)).at(-1) ?? null;
   }
 
   async list(tenantId: string, query: HandoffQuery): Promise<HandoffPage> {

@@ -19,6 +19,8 @@ const stored: Handoff = {
   params: ['queue-7'],
   context: { intent: 'billing' },
   idempotencyKey: 'k1',
+  sharedId: 'crm-1',
+  conversationId: 'conv-1',
   attempts: 1,
   lastError: null,
   createdAt: new Date('2025-03-01T10:00:00Z'),

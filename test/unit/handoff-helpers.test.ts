@@ -1,5 +1,5 @@
 /** The small pure parts of the handoff domain: input hash, page cursors, CXone error mapping. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../src/handoff/cursor.js';
 import { InvalidCursorError } from '../../src/handoff/errors.js';
@@ -26,8 +26,20 @@ describe('inputHash', () => {
     ['array order in context', { ...base, context: { x: 1, y: { z: [2, 1] } } }],
     ['a number as a string', { ...base, context: { x: '1', y: { z: [1, 2] } } }],
     ['no context', { ...base, context: null }],
+    ['a shared id', { ...base, sharedId: 'crm-1' }],
+    ['a conversation id', { ...base, conversationId: 'conv-1' }],
   ])('tells apart %s', (_name, other) => {
     expect(inputHash(other)).not.toBe(inputHash(base));
+  });
+
+  it('tells a shared id from the same value as conversation id', () => {
+    expect(inputHash({ ...base, sharedId: 'x' })).not.toBe(inputHash({ ...base, conversationId: 'x' }));
+  });
+
+  it('hashes a request without shared or conversation id as before those fields existed (stored rows still replay)', () => {
+    const before = createHash('sha256').update(canonicalJson(['v1', base.contactId, base.params, base.context])).digest('hex');
+    expect(inputHash(base)).toBe(before);
+    expect(inputHash({ ...base, sharedId: null, conversationId: null })).toBe(before);
   });
 
   it('treats a missing and a null context alike', () => {

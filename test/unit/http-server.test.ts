@@ -121,7 +121,7 @@ describe('HTTP server (fake handoffs)', () => {
       const r = await gql(SIGNAL, { input: { contactId: '1001', params: ['a', 'b'], context: { lang: 'en' } } }, 'acme-signal');
       expect(r.status).toBe(200);
       expect(r.body.data).toMatchObject({ signalContact: { handoff: { contactId: '1001', state: 'SIGNALED', params: ['a', 'b'], context: { lang: 'en' }, call: null } } });
-      expect(handoffs.signals.at(-1)).toEqual({ tenantId: 'acme', request: { contactId: '1001', params: ['a', 'b'], context: { lang: 'en' }, idempotencyKey: null } });
+      expect(handoffs.signals.at(-1)).toEqual({ tenantId: 'acme', request: { contactId: '1001', params: ['a', 'b'], context: { lang: 'en' }, idempotencyKey: null, sharedId: null, conversationId: null } });
     });
 
     it.each([
@@ -206,6 +206,13 @@ describe('HTTP server (fake handoffs)', () => {
       ['an empty idempotencyKey', { contactId: '1', idempotencyKey: '' }, 'input.idempotencyKey'],
       ['a 129-character idempotencyKey', { contactId: '1', idempotencyKey: secret + 'k'.repeat(123) }, 'input.idempotencyKey'],
       ['a non-printable idempotencyKey', { contactId: '1', idempotencyKey: `${secret}\u00e9` }, 'input.idempotencyKey'],
+      ['an empty sharedId', { contactId: '1', sharedId: '' }, 'input.sharedId'],
+      ['a 129-character sharedId', { contactId: '1', sharedId: secret + 's'.repeat(123) }, 'input.sharedId'],
+      ['a sharedId with a leading space', { contactId: '1', sharedId: ` ${secret}` }, 'input.sharedId'],
+      ['a sharedId with a newline', { contactId: '1', sharedId: `${secret}\n` }, 'input.sharedId'],
+      ['a non-ASCII conversationId', { contactId: '1', conversationId: `${secret}\u00e9` }, 'input.conversationId'],
+      ['a 129-character conversationId', { contactId: '1', conversationId: secret + 'c'.repeat(123) }, 'input.conversationId'],
+      ['a conversationId with a trailing space', { contactId: '1', conversationId: `${secret} ` }, 'input.conversationId'],
     ])('refuses %s', async (_name, input, field) => {
       const before = handoffs.signals.length;
       const r = await gql(SIGNAL, { input }, 'acme-signal');
@@ -220,6 +227,17 @@ describe('HTTP server (fake handoffs)', () => {
       const r = await gql(SIGNAL, { input: { contactId: '12345678901234567890', params: Array.from({ length: 9 }, () => 'é'.repeat(16)), idempotencyKey: 'k'.repeat(128) } }, 'acme-signal');
       expect(r.body.errors).toBeUndefined();
       expect(r.body.data).toMatchObject({ signalContact: { handoff: { state: 'SIGNALED' } } });
+    });
+
+    it('keeps sharedId and conversationId (128 characters at most, inner spaces allowed) and returns them on the handoff', async () => {
+      const sharedId = `crm ${'s'.repeat(124)}`;
+      const input = { contactId: '1', sharedId, conversationId: 'conv-1' };
+      const r = await gql('mutation S($input: SignalContactInput!) { signalContact(input: $input) { handoff { sharedId conversationId } } }', { input }, 'acme-signal');
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data).toEqual({ signalContact: { handoff: { sharedId, conversationId: 'conv-1' } } });
+      expect(handoffs.signals.at(-1)?.request).toMatchObject({ sharedId, conversationId: 'conv-1' });
+      const without = await gql('mutation S($input: SignalContactInput!) { signalContact(input: $input) { handoff { sharedId conversationId } } }', { input: { contactId: '2' } }, 'acme-signal');
+      expect(without.body.data).toEqual({ signalContact: { handoff: { sharedId: null, conversationId: null } } });
     });
 
     it('cuts a variable-coercion error down to the field, without the submitted value', async () => {

@@ -31,6 +31,13 @@ describe('createLogger', () => {
     });
   });
 
+  it("redacts the Handoff API's x-api-key header, in a request object and on its own", () => {
+    const { lines, log } = captured(false);
+    log.info({ req: { headers: { 'x-api-key': 'sk-handoff' } }, headers: { 'x-api-key': 'sk-handoff' } }, 'handoff api');
+    expect(lines.join('')).not.toContain('sk-handoff');
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ req: { headers: { 'x-api-key': '[redacted]' } }, headers: { 'x-api-key': '[redacted]' } });
+  });
+
   it('writes human-readable lines through pino-pretty when asked, still redacted and without colour codes', () => {
     const { lines, log } = captured(true);
     log.info({ tenantId: 'demo', headers: { authorization: 'Bearer sk-live' } }, 'signalContact');

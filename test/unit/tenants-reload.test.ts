@@ -48,6 +48,20 @@ describe('TenantRegistry.replace', () => {
     expect(registry.get('globex')).toBeUndefined();
     expect(registry.ownerOfNumber('+15550100002')).toBeUndefined();
   });
+
+  it("moves the Handoff API's PolyAI projects with the tenants", () => {
+    const load = (tenants: unknown[]) => {
+      const result = readTenantsFile('/t.json', ENV, { readFile: () => JSON.stringify({ tenants }) });
+      if (!result.ok) throw new Error(result.problems.join('\n'));
+      return result.tenants;
+    };
+    const registry = createTenantRegistry(load([{ ...tenant('acme', '+15550100001', ['a']), polyai: { accountId: 'ws-1', projectId: 'PROJECT-1' } }]));
+    expect(registry.ownerOfPolyAiProject('ws-1', 'PROJECT-1')?.id).toBe('acme');
+    expect(registry.ownerOfPolyAiProject('ws-1', 'PROJECT-2')).toBeUndefined();
+    registry.replace(load([{ ...tenant('acme', '+15550100001', ['a']), polyai: { accountId: 'ws-1', projectId: 'PROJECT-2' } }]));
+    expect(registry.ownerOfPolyAiProject('ws-1', 'PROJECT-1')).toBeUndefined();
+    expect(registry.ownerOfPolyAiProject('ws-1', 'PROJECT-2')?.id).toBe('acme');
+  });
 });
 
 describe('startTenantsReloader', () => {
