@@ -351,9 +351,15 @@ const BIN = fileURLToPath(new URL('../../dist/src/bin.js', import.meta.url));
  * `ready` reads the `gateway listening` log line, so `LOG_LEVEL` must be info or lower (the default
  * here; `gatewayEnv()` sets silent, so override it).
  */
-export function startGatewayProcess(env: Readonly<Record<string, string>>, args: readonly string[] = [], lifetime: 'test' | 'file' = 'test'): GatewayProcess {
+export function startGatewayProcess(
+  env: Readonly<Record<string, string>>,
+  args: readonly string[] = [],
+  lifetime: 'test' | 'file' = 'test',
+  /** The entry to run (default this checkout's `dist/src/bin.js`; another install's in the production test). */
+  bin: string = BIN,
+): GatewayProcess {
   // Its own process group, killed with it when the test (or file) ends: see helpers/processes.ts.
-  const child = spawnChild(process.execPath, [BIN, ...args], {
+  const child = spawnChild(process.execPath, [bin, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     lifetime,
