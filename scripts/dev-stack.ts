@@ -94,7 +94,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    const simulator = await startSimulator({ port: options.simPort, host: '127.0.0.1', log: log.child({ component: 'simulator' }) });
+    const simulator = await startSimulator({ port: options.simPort, host: '127.0.0.1', log: options.log?.child({ component: 'simulator' }) ?? createLogger({ level: (env.LOG_LEVEL as 'info' | undefined) ?? 'info', pretty: options.prettyLogs ?? false, service: 'cxone-sim' }) });
     cleanups.push(() => simulator.close());
 
     let tenantsFile = env.TENANTS_FILE ?? options.tenantsFile;

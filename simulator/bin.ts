@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { createLogger, LOG_LEVELS } from '../src/common/logger.js';
+import { isOneOf } from '../src/common/vocabulary.js';
 import { DEFAULTS, DEMO, SeedError, parseSeedJson, startSimulator, type Seed } from './index.js';
 
 const USAGE = `Usage: cxone-sim [options]
@@ -78,9 +79,8 @@ if (args.seed !== undefined) {
   }
 }
 
-const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const level = args['log-level'] ?? 'info';
-if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
+if (!isOneOf(LOG_LEVELS, level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
 
 try {
   const simulator = await startSimulator({
@@ -92,7 +92,8 @@ try {
     signalStatus: integer('signal-status', args['signal-status'], 200, 599),
     paramMaxLength: integer('param-max-length', args['param-max-length'], 1, 1_000_000),
     sipAddress: args['sip-address'],
-    log: pino({ level, base: { name: 'cxone-sim' } }),
+    // The gateway's logger: the same ISO times and redaction, named cxone-sim.
+    log: createLogger({ level: isOneOf(LOG_LEVELS, level) ? level : 'info', service: 'cxone-sim' }),
   });
   console.log(`cxone-sim listening on ${simulator.url} (tenant ${seed?.businessUnits[0]?.tenantId ?? DEMO.tenantId})`);
   const stop = (): void => {

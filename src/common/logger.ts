@@ -72,6 +72,8 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
   /** Human-readable lines through pino-pretty (colored on a terminal) instead of JSON; JSON when pino-pretty is not installed. */
   readonly pretty?: boolean;
+  /** The `service` of every line (default `cxone-gateway`; the simulator logs as `cxone-sim`). */
+  readonly service?: string;
 }
 
 export function createLogger(options: LoggerOptions): PinoLogger {
@@ -79,7 +81,7 @@ export function createLogger(options: LoggerOptions): PinoLogger {
   const logger = pino(
     {
       level: options.level,
-      base: { service: 'cxone-gateway' },
+      base: { service: options.service ?? 'cxone-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     },

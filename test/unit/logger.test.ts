@@ -31,6 +31,18 @@ describe('createLogger', () => {
     });
   });
 
+  it('names another service when asked (the simulator), with the same ISO times', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    createLogger({ level: 'info', destination, service: 'cxone-sim' }).info({}, 'signal received');
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ service: 'cxone-sim', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  });
+
   it("redacts the Handoff API's x-api-key header, in a request object and on its own", () => {
     const { lines, log } = captured(false);
     log.info({ req: { headers: { 'x-api-key': 'sk-handoff' } }, headers: { 'x-api-key': 'sk-handoff' } }, 'handoff api');
