@@ -3,6 +3,7 @@
  * zod; every problem is reported together, each naming its field; the result is frozen.
  */
 import { z } from 'zod';
+import { rateLimitSchema } from './rate-limit.js';
 
 /** Permissions an access key can hold. */
 export const PERMISSIONS = ['signal'] as const;
@@ -21,6 +22,8 @@ const businessUnitSchema = z.strictObject({
     .regex(/^X-[A-Za-z0-9-]+$/, 'must be an X- header name (only X- headers travel on the INVITE)')
     .default(DEFAULT_CONTACT_ID_HEADER),
   pseudoNumbers: z.array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15550100001')).min(1),
+  /** Signal API rate limit of this business unit (token bucket); none when omitted. */
+  rateLimit: rateLimitSchema.optional(),
 });
 
 const apiClientSchema = z.strictObject({

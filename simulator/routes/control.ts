@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { validBody } from '../body.js';
 import { apiError } from '../errors.js';
 import { faultSpecSchema } from '../faults.js';
+import { rateLimitSchema } from '../rate-limit.js';
 import { type RouteDeps } from '../options.js';
 import { pathParam, type Reply, type RouteContext, type RouteDef } from '../pipeline.js';
 import { parseSipTarget } from '../sip-agent.js';
@@ -43,6 +44,9 @@ export function controlRoutes(deps: RouteDeps): RouteDef[] {
       deps.state.faults.clear();
       return { kind: 'empty', status: 204 };
     }),
+    route('get', '/rate-limits', () => ({ kind: 'json', status: 200, body: deps.state.rateLimits.list() })),
+    route('put', '/rate-limits/:businessUnit', (ctx) => setRateLimit(ctx, deps, true)),
+    route('delete', '/rate-limits/:businessUnit', (ctx) => setRateLimit(ctx, deps, false)),
     route('delete', '/faults/:id', (ctx) => {
       const id = pathParam(ctx, 'id') ?? '';
       return /^\d+$/.test(id) && deps.state.faults.remove(Number(id)) ? { kind: 'empty', status: 204 } : apiError('fault_not_found', `No fault ${id}.`);
@@ -90,6 +94,15 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
   }
   ctx.log.info({ contactId: contact.id, businessUnit: unit.businessUnit, sip: target !== undefined }, 'call created');
   return { kind: 'json', status: 201, body: { contactId: contact.id, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text } };
+}
+
+/** Sets (`PUT`, body as a seed's `rateLimit`) or removes (`DELETE`) a business unit's signal rate limit. */
+function setRateLimit(ctx: RouteContext, deps: RouteDeps, put: boolean): Reply {
+  const unit = pathParam(ctx, 'businessUnit') ?? '';
+  if (deps.state.businessUnit(unit) === undefined) return apiError('not_found', `No business unit ${unit}.`);
+  if (!put) return { kind: 'json', status: 200, body: deps.state.rateLimits.set(unit, null) };
+  const spec = validBody(ctx, rateLimitSchema);
+  return spec.ok ? { kind: 'json', status: 200, body: deps.state.rateLimits.set(unit, spec.value) } : spec.reply;
 }
 
 /** Ends a contact (202 also when it had already ended); hangs up its SIP dialog if it has one. */
