@@ -78,6 +78,11 @@ describe('CXone error mapping', () => {
     expect(failure.message).not.toContain('secret');
   });
 
+  it('reads the wait the client asks for (an open breaker says how long), ignoring a malformed one', () => {
+    expect(readNiceFailure({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, retryAfterMs: 7_000, message: 'm' }).retryAfterMs).toBe(7_000);
+    expect(readNiceFailure({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, retryAfterMs: -1, message: 'm' }).retryAfterMs).toBeNull();
+  });
+
   it('ignores malformed status and attempts', () => {
     const error = { code: 'CXONE_THROTTLED', retryable: true, upstreamStatus: '429', attempts: -1, message: '' };
     expect(readNiceFailure(error)).toMatchObject({ upstreamStatus: null, attempts: null, message: 'CXone signal failed (CXONE_THROTTLED).' });
@@ -104,6 +109,6 @@ describe('CXone error mapping', () => {
   });
 
   it('lets retryHandoff re-run only transient causes', () => {
-    expect([...RETRYABLE_HANDOFF_ERROR_CODES].sort()).toEqual(['CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
+    expect([...RETRYABLE_HANDOFF_ERROR_CODES].sort()).toEqual(['CXONE_CIRCUIT_OPEN', 'CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
   });
 });
