@@ -64,7 +64,7 @@ describe('CXone error mapping', () => {
 
   it('reads the fields of a CXone client error structurally', () => {
     const error = Object.assign(new Error('CXone answered 503'), { code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3 });
-    expect(readNiceFailure(error)).toEqual({ code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3, message: 'CXone answered 503' });
+    expect(readNiceFailure(error)).toEqual({ code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3, retryAfterMs: null, message: 'CXone answered 503' });
   });
 
   it.each([
