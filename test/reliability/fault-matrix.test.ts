@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess } from '../helpers/stack.js';
-import { configuredSecrets, gql, type Harness, type HandoffView, secretHits, settle, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, secretHits, settle, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
 
 const BUDGET_MS = 1500;
 const ATTEMPT_TIMEOUT_MS = 500;
@@ -131,7 +131,102 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     expect(tokens.length).toBeGreaterThan(3);
     expect(secretHits(logs, [...configuredSecrets(), ...tokens])).toEqual([]);
   });
+
+  /**
+   * Issue 12 §4: CXone limits the business unit to 20 signals/s (burst 20, no Retry-After) and 200
+   * signals are offered within about 2 s. Counts only, never durations: how many Signal API
+   * requests reached CXone, how many it throttled, how every handoff ended.
+   */
+  it(`rate limit ${RATE.perSecond}/s, ${RATE.offered} signals offered over ~${RATE.offerMs} ms: CXone sees about its limit, every handoff ends SIGNALED or throttled, none lost or duplicated`, async () => {
+    await gateway.proc.stop('SIGTERM');
+    gateway = await h.spawn({
+      SIGNAL_WAIT_MS: '0',
+      SIGNAL_BUDGET_MS: String(BUDGET_MS),
+      CXONE_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+      WORKER_INTERVAL_MS: '100',
+      CXONE_BREAKER_COOLDOWN_MS: '1000',
+      CXONE_BREAKER_MIN_RPS: '2',
+    });
+    await h.clearFaults();
+    const contactIds: string[] = [];
+    for (let i = 0; i < RATE.offered; i += 1) contactIds.push(await h.createCall());
+    const limit = await fetch(`${h.simulatorUrl}/_sim/rate-limits/${TENANT_A.businessUnit}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ perSecond: RATE.perSecond, burst: RATE.perSecond }),
+    });
+    expect(limit.status).toBe(200);
+    const before = await rateLimitView(h);
+
+    const answers = await Promise.all(
+      contactIds.map(async (contactId, i) => {
+        await sleep((i * RATE.offerMs) / RATE.offered);
+        return gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, { input: { contactId, params: ['throttle'] } });
+      }),
+    );
+    expect(answers.filter((a) => a.body?.data?.signalContact.handoff === undefined).map((a) => a.text)).toEqual([]);
+
+    const mine = new Set(contactIds);
+    let finals: Pick<HandoffView, 'contactId' | 'state' | 'attempts' | 'lastError'>[] = [];
+    for (let polls = 0; ; polls += 1) {
+      finals = (await listHandoffs(gateway.url, null)).filter((x) => mine.has(x.contactId));
+      if (finals.length === RATE.offered && finals.every((x) => x.state !== 'PENDING')) break;
+      if (polls > 1200) throw new Error(`handoffs still PENDING: ${finals.filter((x) => x.state === 'PENDING').length}`);
+      await sleep(100);
+    }
+    await fetch(`${h.simulatorUrl}/_sim/rate-limits/${TENANT_A.businessUnit}`, { method: 'DELETE' });
+    const after = await rateLimitView(h);
+    const received = after.received - before.received;
+    const throttled = after.throttled - before.throttled;
+    const perContact = countByContact((await h.signals()).filter((x) => mine.has(x.contactId)));
+    const signaled = finals.filter((x) => x.state === 'SIGNALED');
+    const failed = finals.filter((x) => x.state === 'FAILED');
+    const codes = countBy(failed.map((x) => `${x.lastError?.code ?? '—'} (${/last cause (CXONE_[A-Z_]+)/.exec(x.lastError?.message ?? '')?.[1] ?? '—'})`));
+    throttleFigures = { received, throttled, accepted: received - throttled, signaled: signaled.length, failed: failed.length, codes, attempts: finals.reduce((n, x) => n + x.attempts, 0) };
+
+    // None lost: each of the 200 ended, SIGNALED exactly once at CXone or FAILED without a signal there.
+    expect(finals).toHaveLength(RATE.offered);
+    for (const x of signaled) expect(perContact.get(x.contactId)).toBe(1);
+    for (const x of failed) {
+      expect(perContact.get(x.contactId) ?? 0).toBe(0);
+      // A throttling cause, named: CXone's 429s until the budget ran out, or the breaker held it until its max age.
+      expect(x.lastError?.code).toBe('RETRIES_EXHAUSTED');
+      expect(x.lastError?.message).toMatch(/last cause (CXONE_THROTTLED|CXONE_CIRCUIT_OPEN)/);
+    }
+    expect(received - throttled).toBe(signaled.length);
+    // Near the limit, not a multiple of it: the breaker keeps the 429s CXone must answer below the
+    // signals it accepts (each handoff alone would try up to 10 times, i.e. ~1 000 requests for 200).
+    expect(throttled).toBeLessThan(received - throttled);
+    expect(received).toBeLessThan(2 * RATE.offered);
+  }, 240_000);
 });
+
+const RATE = { perSecond: 20, offered: 200, offerMs: 2_000 } as const;
+
+interface ThrottleFigures {
+  readonly received: number;
+  readonly throttled: number;
+  readonly accepted: number;
+  readonly signaled: number;
+  readonly failed: number;
+  readonly codes: Record<string, number>;
+  readonly attempts: number;
+}
+let throttleFigures: ThrottleFigures | undefined;
+afterAll(() => {
+  if (throttleFigures !== undefined) console.log(`\nThrottling (${RATE.perSecond}/s, ${RATE.offered} signals over ~${RATE.offerMs} ms): ${JSON.stringify(throttleFigures)}\n`);
+});
+
+async function rateLimitView(h: Harness): Promise<{ received: number; throttled: number }> {
+  const all = (await (await fetch(`${h.simulatorUrl}/_sim/rate-limits`)).json()) as { businessUnit: string; received: number; throttled: number }[];
+  return all.find((x) => x.businessUnit === TENANT_A.businessUnit) ?? { received: 0, throttled: 0 };
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
 
 function countByContact(signals: readonly { contactId: string }[]): Map<string, number> {
   const counts = new Map<string, number>();
