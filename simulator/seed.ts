@@ -24,6 +24,13 @@ const businessUnitSchema = z.strictObject({
   pseudoNumbers: z.array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15550100001')).min(1),
   /** Signal API rate limit of this business unit (token bucket); none when omitted. */
   rateLimit: rateLimitSchema.optional(),
+  /** The Studio script behind each pseudo number (default: waits in an Onsignal, agent after 5 s). */
+  scripts: z
+    .record(
+      z.string(),
+      z.strictObject({ onSignal: z.boolean().default(true), agentAnswersAfterMs: z.number().int().min(0).max(3_600_000).default(5_000) }),
+    )
+    .default({}),
 });
 
 const apiClientSchema = z.strictObject({
@@ -60,6 +67,13 @@ const seedSchema = z
     unique('apiClients', 'clientId', seed.apiClients.map((client) => client.clientId));
     unique('accessKeys', 'accessKeyId', seed.accessKeys.map((key) => key.accessKeyId));
     const numbers = new Set<string>();
+    seed.businessUnits.forEach((unit, unitIndex) =>
+      Object.keys(unit.scripts).forEach((number) => {
+        if (!unit.pseudoNumbers.includes(number)) {
+          ctx.addIssue({ code: 'custom', path: ['businessUnits', unitIndex, 'scripts', number], message: 'is not one of this unit\'s pseudoNumbers' });
+        }
+      }),
+    );
     seed.businessUnits.forEach((unit, unitIndex) =>
       unit.pseudoNumbers.forEach((number, index) => {
         if (numbers.has(number)) {

@@ -238,6 +238,16 @@ export class SimulatorState {
     return record;
   }
 
+  /** The signals CXone accepted for a contact, in order. */
+  signalsOf(contactId: string): SignalRecord[] {
+    return this.#data.signals.filter((signal) => signal.contactId === contactId);
+  }
+
+  /** Every accepted signal, in order. */
+  allSignals(): readonly SignalRecord[] {
+    return this.#data.signals;
+  }
+
   addCall(call: Omit<CallRecord, 'id'>): CallRecord {
     const record: CallRecord = { id: this.#nextId.call++, ...call };
     this.#data.calls.push(record);
