@@ -5,16 +5,16 @@
  * the injected clock) and when the contact ended; plus the duplicate counter (`GET /_sim/duplicates`).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, parseSeed } from '../../simulator/index.js';
+import { DEMO, parseSeed, type SeedInput } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, createCall, passwordGrant, useSimulator } from './simulator-harness.js';
 
 let now = Date.parse('2026-01-01T00:00:00Z');
-const seed = {
+const seed: SeedInput = {
   ...TWO_UNIT_SEED,
   businessUnits: TWO_UNIT_SEED.businessUnits.map((unit) =>
     unit.businessUnit === DEMO.businessUnit
-      ? { ...unit, scripts: { [DEMO.pseudoNumber]: { onSignal: true, agentAnswersAfterMs: 3_000 } } }
-      : { ...unit, scripts: { [OTHER.pseudoNumber]: { onSignal: false } } },
+      ? { ...unit, scripts: { [DEMO.pseudoNumber]: { onSignal: true, agentAnswersAfterMs: 3_000 } } as Record<string, { onSignal?: boolean; agentAnswersAfterMs?: number }> }
+      : { ...unit, scripts: { [OTHER.pseudoNumber]: { onSignal: false } } as Record<string, { onSignal?: boolean; agentAnswersAfterMs?: number }> },
   ),
 };
 

