@@ -72,7 +72,7 @@ export class TenantBreakers {
   }
 
   #breaker(tenantId: string): TenantBreaker {
-    let breaker = this.#byTenant.get(tenantId);
+    const breaker = this.#byTenant.get(tenantId);
     if (breaker !== undefined) return breaker;
     const { threshold, samplingMs, minimumRps, halfOpenAfterMs } = this.#config;
     const policy = circuitBreaker(handleWhen(tripsBreaker), {
