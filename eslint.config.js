@@ -54,7 +54,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'src/client/generated/', 'test-results/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', 'coverage/', '.data/', 'src/client/generated/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -77,6 +77,12 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**', 'bench/**', 'simulator/bin.ts', 'src/bin.ts', 'test/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // Examples a user runs with plain node: Node's globals, and printing is their point.
+    files: ['packages/*/examples/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
 );

@@ -5,7 +5,6 @@ export default defineConfig({
   // too, or two copies of graphql meet in one schema (the same resolution Node itself makes).
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts', 'simulator/**/*.test.ts'],
     environment: 'node',
     // Integration suites start real servers and databases; two cores leave no room for many forks.
     pool: 'forks',
@@ -13,6 +12,25 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    // `npm test` runs both projects; `npm run test:unit` only the first, which needs neither a tsc
+    // build nor PostgreSQL.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts', 'simulator/**/*.test.ts'],
+          globalSetup: ['test/global-setup.unit.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/hostile/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

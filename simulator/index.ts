@@ -14,12 +14,23 @@ import { SipAgent } from './sip-agent.js';
 import { createSimulatorState } from './state.js';
 
 export { createSimulatorApp, type SimulatorAppOptions } from './app.js';
-export { DEMO, DEMO_SEED } from './demo.js';
+export { DEMO, DEMO_CONTEXT, DEMO_SEED } from './demo.js';
 export { FAULT_KINDS, FaultStore, createFaultStage, type Fault, type FaultKind, type FaultSpec } from './faults.js';
 export { DEFAULTS, type SimulatorBehaviour } from './options.js';
 export { createIdTokenSigner, type IdTokenSigner, type PublicJwk } from './id-token.js';
 export { FAULT_ROUTES, type FaultRoute, type Reply, type RouteContext, type Stage } from './pipeline.js';
-export { DEFAULT_CONTACT_ID_HEADER, SeedError, parseSeed, parseSeedJson, type Seed, type SeedInput } from './seed.js';
+export {
+  CONTACT_ID_HEADER,
+  CONTEXT_HEADERS,
+  DEFAULT_CONTACT_ID_HEADER,
+  MASTER_ID_HEADER,
+  SeedError,
+  parseSeed,
+  parseSeedJson,
+  type CallContextSeed,
+  type Seed,
+  type SeedInput,
+} from './seed.js';
 export { SipAgent, parseSipTarget, type SipTarget } from './sip-agent.js';
 export { buildInvite, parseSipMessage, sipHeader, type SipMessage } from './sip.js';
 export {

@@ -9,19 +9,39 @@ import { rateLimitSchema } from './rate-limit.js';
 export const PERMISSIONS = ['signal'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Default SIP header that carries the contact id (docs/architecture.md, "CXone wire contract"). */
-export const DEFAULT_CONTACT_ID_HEADER = 'X-ContactID';
+/**
+ * The SIP headers CXone puts the contact ids in on its SIP backchannel (docs/architecture.md, "CXone wire contract", sources C, F):
+ * the spawned contact (the one to signal) and its master. Every simulated INVITE carries both.
+ */
+export const CONTACT_ID_HEADER = 'X-InContact-ContactId';
+export const MASTER_ID_HEADER = 'X-InContact-MasterId';
+/** Before the simulator sent CXone's real headers, this was its only contact-id header; kept as a name for old imports. */
+export const DEFAULT_CONTACT_ID_HEADER = CONTACT_ID_HEADER;
+
+/** The JSON headers CXone passes bot context in, by their key in a seed's `contexts` entry. */
+export const CONTEXT_HEADERS = { standard: 'X-CXone', custom: 'X-CXone-Custom', extended: 'X-CXone-Extended' } as const;
+const RESERVED_HEADERS = [CONTACT_ID_HEADER, MASTER_ID_HEADER, ...Object.values(CONTEXT_HEADERS)].map((name) => name.toLowerCase());
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+const jsonObject = z.record(z.string(), z.unknown());
+/** The context sent with calls to one pseudo number: each key becomes its header's JSON; a missing key, no header. */
+const callContextSchema = z.strictObject({ standard: jsonObject.optional(), custom: jsonObject.optional(), extended: jsonObject.optional() });
+export type CallContextSeed = z.output<typeof callContextSchema>;
 
 const digits = z.union([z.string().regex(/^\d{1,20}$/, 'must be digits'), z.number().int().positive()]).transform(String);
 
 const businessUnitSchema = z.strictObject({
   tenantId: z.string().min(1, 'must not be empty'),
   businessUnit: digits,
+  /** A further header with the (spawned) contact id, as a Studio Sipputheader action adds one (e.g. X-Contact-ID). */
   contactIdHeader: z
     .string()
     .regex(/^X-[A-Za-z0-9-]+$/, 'must be an X- header name (only X- headers travel on the INVITE)')
-    .default(DEFAULT_CONTACT_ID_HEADER),
-  pseudoNumbers: z.array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15550100001')).min(1),
+    .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'must not be a header every INVITE already carries (X-InContact-*, X-CXone*)')
+    .optional(),
+  pseudoNumbers: z.array(z.string().regex(E164, 'must be an E.164 number such as +15550100001')).min(1),
+  /** Context headers per pseudo number of this unit. */
+  contexts: z.record(z.string().regex(E164, 'must be an E.164 number such as +15550100001'), callContextSchema).optional(),
   /** Signal API rate limit of this business unit (token bucket); none when omitted. */
   rateLimit: rateLimitSchema.optional(),
   /** The Studio script behind each pseudo number (default: waits in an Onsignal, agent after 5 s). */
@@ -67,6 +87,13 @@ const seedSchema = z
     unique('apiClients', 'clientId', seed.apiClients.map((client) => client.clientId));
     unique('accessKeys', 'accessKeyId', seed.accessKeys.map((key) => key.accessKeyId));
     const numbers = new Set<string>();
+    seed.businessUnits.forEach((unit, unitIndex) => {
+      for (const number of Object.keys(unit.contexts ?? {})) {
+        if (!unit.pseudoNumbers.includes(number)) {
+          ctx.addIssue({ code: 'custom', path: ['businessUnits', unitIndex, 'contexts', number], message: `"${number}" is not one of this unit's pseudoNumbers` });
+        }
+      }
+    });
     seed.businessUnits.forEach((unit, unitIndex) =>
       Object.keys(unit.scripts).forEach((number) => {
         if (!unit.pseudoNumbers.includes(number)) {

@@ -4,6 +4,7 @@
  * peer's responses and requests. Lines end in CRLF; Content-Length is always computed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CONTACT_ID_HEADER, CONTEXT_HEADERS, MASTER_ID_HEADER, type CallContextSeed } from './seed.js';
 
 /** A SIP message as parsed by {@link parseSipMessage}. */
 export type SipMessage =
@@ -85,8 +86,14 @@ export const newCallId = (host: string): string => `${randomUUID()}@${host}`;
 export interface InviteSpec {
   readonly pseudoNumber: string;
   readonly from: string;
+  /** The spawned contact (X-InContact-ContactId). */
   readonly contactId: string;
-  readonly contactIdHeader: string;
+  /** Its master contact (X-InContact-MasterId). */
+  readonly masterContactId: string;
+  /** A further header carrying `contactId`, as a Studio Sipputheader action adds (none by default). */
+  readonly contactIdHeader?: string | undefined;
+  /** JSON for X-CXone, X-CXone-Custom, X-CXone-Extended; a missing key sends no header. */
+  readonly context?: CallContextSeed | undefined;
   readonly callId: string;
   readonly fromTag: string;
   readonly branch: string;
@@ -137,7 +144,13 @@ export function buildInvite(spec: InviteSpec): Invite {
       ['Call-ID', spec.callId],
       ['CSeq', '1 INVITE'],
       ['Contact', `<sip:cxone-sim@${address}:${port};transport=udp>`],
-      [spec.contactIdHeader, spec.contactId],
+      [CONTACT_ID_HEADER, spec.contactId],
+      [MASTER_ID_HEADER, spec.masterContactId],
+      ...(spec.contactIdHeader === undefined ? [] : [[spec.contactIdHeader, spec.contactId] as const]),
+      ...(['standard', 'custom', 'extended'] as const).flatMap((key) => {
+        const value = spec.context?.[key];
+        return value === undefined ? [] : [[CONTEXT_HEADERS[key], JSON.stringify(value)] as const];
+      }),
       ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'],
       ['User-Agent', 'cxone-simulator'],
       ['Content-Type', 'application/sdp'],

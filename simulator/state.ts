@@ -30,9 +30,17 @@ export interface SignalRecord {
 
 export type ContactState = 'active' | 'ended';
 
+/**
+ * A contact the simulator routed to a voice agent. CXone hands the agent a spawned contact of the
+ * call's master contact: `id` is the spawned contact (sent as X-InContact-ContactId; the one the
+ * Signal API accepts), `masterContactId` the master (X-InContact-MasterId), a different number that
+ * is not a contact of its own here.
+ */
 export interface ContactRecord {
-  /** The contact id (12 digits). */
+  /** The contact id (12 digits): the spawned contact. */
   readonly id: string;
+  /** The master contact's id (12 digits, never equal to any contact id). */
+  readonly masterContactId: string;
   readonly businessUnit: string;
   readonly pseudoNumber: string;
   readonly from: string;
@@ -62,6 +70,7 @@ export type DialogState = 'none' | 'inviting' | 'confirmed' | 'terminated';
 export interface CallRecord {
   readonly id: number;
   readonly contactId: string;
+  readonly masterContactId: string;
   readonly callId: string;
   readonly pseudoNumber: string;
   readonly from: string;
@@ -196,14 +205,24 @@ export class SimulatorState {
     return this.#refreshTokens.get(refreshToken);
   }
 
-  /** Starts an active contact with a fresh 12-digit id. */
+  /** Starts an active (spawned) contact with a fresh 12-digit id, and a fresh 12-digit master id. */
   createContact(businessUnit: string, pseudoNumber: string, from: string, now: number): ContactRecord {
+    const taken = (candidate: string): boolean =>
+      this.#data.contacts.some((contact) => contact.id === candidate || contact.masterContactId === candidate);
+    const fresh = (): string => {
+      let id: string;
+      do {
+        id = String(randomInt(100_000_000_000, 1_000_000_000_000));
+      } while (taken(id));
+      return id;
+    };
+    const masterContactId = fresh();
     let id: string;
-    do {
-      id = String(randomInt(100_000_000_000, 1_000_000_000_000));
-    } while (this.contact(id) !== undefined);
+    do id = fresh();
+    while (id === masterContactId);
     const contact: ContactRecord = {
       id,
+      masterContactId,
       businessUnit,
       pseudoNumber,
       from,

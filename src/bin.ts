@@ -5,22 +5,24 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, readTenantsFile } from './config/config.js';
+import { ConfigError, loadConfig, readTenantsFile, type StoreConfig } from './config/config.js';
 import { ENV_VARS } from './config/env-vars.js';
 import { createLogger } from './common/logger.js';
 import { startGateway } from './main.js';
+import { createStore } from './store/create-store.js';
 
 function help(): string {
   const width = Math.max(...ENV_VARS.map((v) => v.name.length));
   const lines = ENV_VARS.map((v) => `  ${v.name.padEnd(width)}  ${v.description}${v.default === undefined ? '' : ` (default: ${v.default})`}`);
   return [
-    'Usage: cxone-gateway [--help]',
+    'Usage: cxone-gateway [--help | --migrate]',
     '',
     'GraphQL gateway that signals NICE CXone contacts for voice-AI handoffs.',
     'Configured by environment variables:',
     '',
     ...lines,
     '',
+    '--migrate applies pending store migrations (DATABASE_URL, else DATA_DIR) and exits.',
     'Tenants file secrets are references: "env:NAME" or "file:/path".',
     'SIGTERM/SIGINT: stop accepting, finish in-flight requests, leave PENDING handoffs for the next start, exit 0.',
     'SIGHUP (or a change of TENANTS_FILE): reload the tenants file; an invalid file is refused and the tenants in force stay.',
@@ -28,9 +30,29 @@ function help(): string {
   ].join('\n');
 }
 
+/**
+ * `--migrate`: applies pending store migrations and exits, so a deploy can run them ahead of the new
+ * replicas (with a role that may create tables, while the gateway runs with one that need not).
+ * Reads only DATABASE_URL (or DATA_DIR); starting the gateway runs the same migrations anyway,
+ * serialised across replicas by an advisory lock.
+ */
+async function migrate(): Promise<void> {
+  const log = createLogger({ level: 'info', pretty: false });
+  const store: StoreConfig = process.env.DATABASE_URL
+    ? { kind: 'postgres', url: process.env.DATABASE_URL, poolSize: 1 }
+    : { kind: 'pglite', dataDir: process.env.DATA_DIR || './.data' };
+  const opened = await createStore(store, { log });
+  await opened.close();
+  log.info({ store: store.kind }, 'store migrations are up to date');
+}
+
 async function run(argv: readonly string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(help());
+    return;
+  }
+  if (argv.includes('--migrate')) {
+    await migrate();
     return;
   }
   const unknown = argv.filter((a) => a !== '--');

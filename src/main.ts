@@ -136,7 +136,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       handoffs: service,
       calls: new CallService({ store, log }),
       store,
-      parseInvite: (text, options) => parseInvite(text, { ...options, maxBytes: config.limits.maxSipInviteBytes }),
+      parseInvite: (text, options) =>
+        parseInvite(text, {
+          ...options,
+          maxBytes: config.limits.maxSipInviteBytes,
+          maxContextBytes: config.limits.maxSipContextBytes,
+          maxContextDepth: config.limits.maxSipContextDepth,
+        }),
       log,
       metrics,
       pubSub: feed.pubSub,

@@ -74,7 +74,9 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
     pseudoNumber,
     from,
     contactId: contact.id,
+    masterContactId: contact.masterContactId,
     contactIdHeader: unit.contactIdHeader,
+    context: unit.contexts?.[pseudoNumber],
     callId: newCallId(local.address),
     fromTag: newTag(),
     branch: newBranch(),
@@ -83,6 +85,7 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
   });
   deps.state.addCall({
     contactId: contact.id,
+    masterContactId: contact.masterContactId,
     callId: invite.callId,
     pseudoNumber,
     from,
@@ -96,7 +99,11 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
     });
   }
   ctx.log.info({ contactId: contact.id, businessUnit: unit.businessUnit, sip: target !== undefined }, 'call created');
-  return { kind: 'json', status: 201, body: { contactId: contact.id, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text } };
+  return {
+    kind: 'json',
+    status: 201,
+    body: { contactId: contact.id, masterContactId: contact.masterContactId, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text },
+  };
 }
 
 /** What the contact's Studio script would have done with the signals CXone accepted. */

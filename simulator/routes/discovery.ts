@@ -4,7 +4,7 @@ import { type RouteDeps } from '../options.js';
 import { type Reply, type RouteContext, type RouteDef } from '../pipeline.js';
 import { TOKEN_PATH } from './oauth.js';
 
-/** Where the id_token's public key is published (the sources of docs/architecture.md A). */
+/** Where the id_token's public key is published (docs/architecture.md, "CXone wire contract", sources A). */
 export const JWKS_PATH = '/auth/jwks';
 
 export function discoveryRoutes(deps: RouteDeps): RouteDef[] {

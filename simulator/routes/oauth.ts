@@ -1,5 +1,5 @@
 /**
- * The token endpoints (docs/architecture.md, "CXone wire contract"; the sources of docs/architecture.md A, N).
+ * The token endpoints (docs/architecture.md, "CXone wire contract", sources A, N).
  *
  * `POST /auth/token` (form-urlencoded, RFC 6749 errors): the password grant with the access key as
  * username/password and the refresh_token grant. The API client authenticates with HTTP Basic

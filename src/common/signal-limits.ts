@@ -3,7 +3,7 @@
  * validation (through config) and the simulator (`simulator/`) all read them from here, so a value
  * the gateway accepts is one the simulator (standing in for CXone) accepts too.
  *
- * Sources (docs/simulator.md, /work/shared/the sources of docs/architecture.md.md): the nine params p1..p9 are sourced
+ * Sources (docs/architecture.md, "CXone wire contract"): the nine params p1..p9 are sourced
  * (NICE's Signal API and SDK). CXone documents no length limit for a param nor for the request
  * line: both values below are *inferred* (a common front-end request-line limit is 8 KiB, and long
  * query strings are why NICE's own connector moved the params into the JSON body).

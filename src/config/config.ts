@@ -52,11 +52,26 @@ export interface GatewayConfig {
     readonly maxParamLength: number;
     readonly maxContextBytes: number;
     readonly maxSipInviteBytes: number;
+    /** Largest JSON of one CXone context header (X-CXone, X-CXone-Custom, X-CXone-Extended) kept from an INVITE. */
+    readonly maxSipContextBytes: number;
+    /** Deepest nesting of one such header's JSON. */
+    readonly maxSipContextDepth: number;
     readonly maxQueryDepth: number;
     readonly maxQueryComplexity: number;
     readonly maxQueryAliases: number;
     readonly maxQueryDirectives: number;
     readonly maxQueryTokens: number;
+    /** Open graphql-ws connections (1013 above it), in all and per API key. */
+    readonly maxWebSocketConnections: number;
+    readonly maxWebSocketConnectionsPerKey: number;
+    readonly maxWebSocketConnectionsPerTenant: number;
+    /** Subscriptions per connection, per API key and in all (TOO_MANY_SUBSCRIPTIONS above them). */
+    readonly maxSubscriptionsPerConnection: number;
+    readonly maxSubscriptionsPerKey: number;
+    readonly maxSubscriptionsPerTenant: number;
+    readonly maxSubscriptions: number;
+    /** Unsent bytes one WebSocket connection may hold before it is closed with 4008. */
+    readonly maxSubscriberBufferBytes: number;
   };
   readonly tenantsFile: string;
   readonly tenants: readonly Tenant[];
@@ -115,11 +130,21 @@ const envSchema = z.object({
   MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
+  MAX_SIP_CONTEXT_BYTES: integer(8192, 2, 1_048_576),
+  MAX_SIP_CONTEXT_DEPTH: integer(32, 1, 1000),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
   MAX_QUERY_COMPLEXITY: integer(1000, 10, 1_000_000),
   MAX_QUERY_ALIASES: integer(15, 0, 10_000),
   MAX_QUERY_DIRECTIVES: integer(20, 0, 10_000),
   MAX_QUERY_TOKENS: integer(3000, 100, 1_000_000),
+  MAX_WEBSOCKET_CONNECTIONS: integer(1000, 1, 1_000_000),
+  MAX_WEBSOCKET_CONNECTIONS_PER_KEY: integer(50, 1, 1_000_000),
+  MAX_WEBSOCKET_CONNECTIONS_PER_TENANT: integer(500, 1, 1_000_000),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(10, 1, 10_000),
+  MAX_SUBSCRIPTIONS_PER_KEY: integer(100, 1, 1_000_000),
+  MAX_SUBSCRIPTIONS_PER_TENANT: integer(500, 1, 1_000_000),
+  MAX_SUBSCRIPTIONS: integer(1000, 1, 1_000_000),
+  MAX_SUBSCRIBER_BUFFER_BYTES: integer(1_048_576, 65_536, 1_073_741_824),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
 });
@@ -210,11 +235,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       maxParamLength: e.MAX_PARAM_LENGTH,
       maxContextBytes: e.MAX_CONTEXT_BYTES,
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
+      maxSipContextBytes: e.MAX_SIP_CONTEXT_BYTES,
+      maxSipContextDepth: e.MAX_SIP_CONTEXT_DEPTH,
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
       maxQueryAliases: e.MAX_QUERY_ALIASES,
       maxQueryDirectives: e.MAX_QUERY_DIRECTIVES,
       maxQueryTokens: e.MAX_QUERY_TOKENS,
+      maxWebSocketConnections: e.MAX_WEBSOCKET_CONNECTIONS,
+      maxWebSocketConnectionsPerKey: e.MAX_WEBSOCKET_CONNECTIONS_PER_KEY,
+      maxWebSocketConnectionsPerTenant: e.MAX_WEBSOCKET_CONNECTIONS_PER_TENANT,
+      maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+      maxSubscriptionsPerTenant: e.MAX_SUBSCRIPTIONS_PER_TENANT,
+      maxSubscriptions: e.MAX_SUBSCRIPTIONS,
+      maxSubscriberBufferBytes: e.MAX_SUBSCRIBER_BUFFER_BYTES,
     },
     tenantsFile: e.TENANTS_FILE,
     tenants,

@@ -59,7 +59,11 @@ export interface Tenant {
   readonly cxone: CxoneTenantSettings;
   /** E.164 pseudo numbers dialled for this tenant's calls. */
   readonly pseudoNumbers: readonly string[];
-  /** SIP header carrying the CXone contact id, matched case-insensitively (default `X-ContactID`). */
-  readonly contactIdHeader: string;
+  /**
+   * SIP headers that may carry the CXone contact id to signal, in priority order: the first one an
+   * INVITE carries is used. Matched case-insensitively. Default `X-InContact-ContactId` (what CXone
+   * sends on its SIP backchannel), then `X-Contact-ID` (a common Studio Sipputheader choice).
+   */
+  readonly contactIdHeaders: readonly string[];
   readonly keys: readonly TenantKey[];
 }

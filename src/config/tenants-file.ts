@@ -20,6 +20,9 @@ const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const HEADER_NAME = /^X-[A-Za-z0-9-]+$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** `contactIdHeaders` when the tenant gives neither it nor the older single `contactIdHeader`. */
+export const DEFAULT_CONTACT_ID_HEADERS: readonly string[] = Object.freeze(['X-InContact-ContactId', 'X-Contact-ID']);
+
 /**
  * A credential given as `env:NAME`, `file:/path` or (when `literal` is allowed) the value itself.
  * The two CXone secrets refuse literals so that a tenants file can be committed as it is.
@@ -87,7 +90,14 @@ function tenantSchema(sources: SecretSources) {
       }
     }),
     pseudoNumbers: z.array(z.string().regex(E164, 'must be an E.164 number such as +15550100001')).default([]),
-    contactIdHeader: z.string().regex(HEADER_NAME, 'must be a SIP header name starting with X-').default('X-ContactID'),
+    contactIdHeaders: z
+      .array(z.string().regex(HEADER_NAME, 'must be a SIP header name starting with X-'))
+      .min(1, 'must name at least one header')
+      .max(8, 'must name at most 8 headers')
+      .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, 'must not name a header twice (names are case-insensitive)')
+      .optional(),
+    /** Before contactIdHeaders: one header, read as a one-element list. */
+    contactIdHeader: z.string().regex(HEADER_NAME, 'must be a SIP header name starting with X-').optional(),
     keys: z
       .array(
         z.object({
@@ -104,6 +114,15 @@ function tenantsFileSchema(sources: SecretSources) {
   return z
     .object({ tenants: z.array(tenantSchema(sources)).min(1, 'at least one tenant is required') })
     .superRefine((file, ctx) => {
+      file.tenants.forEach((tenant, t) => {
+        if (tenant.contactIdHeader !== undefined && tenant.contactIdHeaders !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', t, 'contactIdHeader'],
+            message: 'give contactIdHeaders (a list) or the older contactIdHeader, not both',
+          });
+        }
+      });
       const ids = new Map<string, number>();
       const numbers = new Map<string, number>();
       const hashes = new Map<string, string>();
@@ -185,7 +204,7 @@ export function parseTenantsFile(
         },
       },
       pseudoNumbers: t.pseudoNumbers,
-      contactIdHeader: t.contactIdHeader,
+      contactIdHeaders: t.contactIdHeaders ?? (t.contactIdHeader === undefined ? [...DEFAULT_CONTACT_ID_HEADERS] : [t.contactIdHeader]),
       keys: t.keys.map((k) => ({ name: k.name, sha256: k.sha256.toLowerCase(), scope: k.scope })),
     }),
   );

@@ -14,7 +14,7 @@ import { ForbiddenError, toGraphQLError } from './errors.js';
 import { checkSipInviteSize, type InputLimits } from './validation.js';
 
 /** `parseInvite` of `src/handoff/sip-invite.ts`: throws `SipParseError` on a malformed INVITE. */
-export type InviteParser = (text: string, options: { readonly contactIdHeader: string }) => ParsedInvite;
+export type InviteParser = (text: string, options: { readonly contactIdHeaders: readonly string[] }) => ParsedInvite;
 
 @Resolver(() => Call)
 export class CallResolver {
@@ -40,10 +40,10 @@ export class CallResolver {
     const caller = requireCaller(context, 'signal');
     checkSipInviteSize(sipInvite, this.#limits);
     try {
-      const invite = this.#parse(sipInvite, caller.tenant.contactIdHeader, caller.tenant.id);
+      const invite = this.#parse(sipInvite, caller.tenant.contactIdHeaders, caller.tenant.id);
       this.#checkOwner(invite.pseudoNumber, caller.tenant.id);
       const call = await this.#calls.registerCall(caller.tenant.id, invite);
-      context.log.info({ contactId: call.contactId, sipCallId: call.sipCallId }, 'registerCall');
+      context.log.info({ contactId: call.contactId, masterContactId: call.masterContactId, sipCallId: call.sipCallId, warnings: call.warnings.length }, 'registerCall');
       return call;
     } catch (error) {
       throw toGraphQLError(error);
@@ -58,21 +58,22 @@ export class CallResolver {
   }
 
   /**
-   * Parses with the caller's contact-id header. When that fails, the INVITE may simply be meant for
-   * another tenant whose header differs: if it parses with another tenant's header, the answer is
+   * Parses with the caller's contact-id headers. When that fails, the INVITE may simply be meant for
+   * another tenant whose headers differ: if it parses with another tenant's headers, the answer is
    * the one about its number (FORBIDDEN), not a complaint about a header the caller never uses.
    */
-  #parse(text: string, contactIdHeader: string, tenantId: string): ParsedInvite {
+  #parse(text: string, contactIdHeaders: readonly string[], tenantId: string): ParsedInvite {
     try {
-      return this.#parseInvite(text, { contactIdHeader });
+      return this.#parseInvite(text, { contactIdHeaders });
     } catch (error) {
       if (!(error instanceof SipParseError)) throw error;
-      const others = new Set(this.#tenants.tenants.map((t) => t.contactIdHeader.toLowerCase()));
-      others.delete(contactIdHeader.toLowerCase());
-      for (const header of others) {
+      const key = (headers: readonly string[]): string => headers.map((h) => h.toLowerCase()).join('\n');
+      const others = new Map(this.#tenants.tenants.map((t) => [key(t.contactIdHeaders), t.contactIdHeaders]));
+      others.delete(key(contactIdHeaders));
+      for (const headers of others.values()) {
         let invite: ParsedInvite;
         try {
-          invite = this.#parseInvite(text, { contactIdHeader: header });
+          invite = this.#parseInvite(text, { contactIdHeaders: headers });
         } catch {
           continue;
         }

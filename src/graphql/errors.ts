@@ -32,6 +32,8 @@ export const ErrorCode = {
   QueryTooComplex: 'QUERY_TOO_COMPLEX',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** A graphql-ws subscription over a cap (per connection, key, tenant or in total). */
+  TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   InternalServerError: ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -40,8 +42,11 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface ErrorCatalogueRow {
   /** HTTP status of a response whose only error has this code (GraphQL-over-HTTP, application/json). */
   readonly status: number;
-  /** Who raises it: the gateway's own classes below, or Apollo Server. */
-  readonly raisedBy: 'gateway' | 'apollo';
+  /**
+   * Who raises it: the gateway's own classes below (status in `extensions.http`), Apollo Server, or
+   * the graphql-ws server, where errors carry no HTTP status (`status` is what HTTP would say).
+   */
+  readonly raisedBy: 'gateway' | 'apollo' | 'graphql-ws';
   /** A representative error, for the catalogue test and the docs. */
   readonly example: () => GraphQLError;
 }
@@ -68,6 +73,11 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, ErrorCatalogueRow>> = {
   [ErrorCode.QueryTooComplex]: { status: 400, raisedBy: 'gateway', example: () => new QueryTooComplexError() },
   [ErrorCode.PayloadTooLarge]: { status: 413, raisedBy: 'gateway', example: () => new PayloadTooLargeError(65_536) },
   [ErrorCode.ServiceUnavailable]: { status: 503, raisedBy: 'gateway', example: () => new ServiceUnavailableError() },
+  [ErrorCode.TooManySubscriptions]: {
+    status: 429,
+    raisedBy: 'graphql-ws',
+    example: () => new GraphQLError('Too many subscriptions: a connection may hold 10 (MAX_SUBSCRIPTIONS_PER_CONNECTION).', { extensions: { code: ErrorCode.TooManySubscriptions } }),
+  },
   [ErrorCode.InternalServerError]: { status: 500, raisedBy: 'gateway', example: () => new InternalServerError() },
 };
 

@@ -4,10 +4,12 @@
  */
 // type-graphql's decorators need the Reflect metadata API before this class is evaluated.
 import 'reflect-metadata';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData, type SubscriptionHandlerData } from 'type-graphql';
+import { type GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData, type SubscriptionHandlerData } from 'type-graphql';
 import { HandoffNotFoundError } from '../handoff/errors.js';
 import { type CallOperations, type Handoff as HandoffRecord, type HandoffOperations } from '../handoff/model.js';
 import { DEFAULT_PAGE_SIZE, type HandoffState as HandoffStateName, isUuid } from '../common/vocabulary.js';
+import { CallLoaders } from './call-loader.js';
 import { Call } from './call.type.js';
 import { type GatewayContext, requireCaller } from './context.js';
 import { toGraphQLError } from './errors.js';
@@ -48,12 +50,12 @@ async function translated<T>(work: Promise<T>): Promise<T> {
 @Resolver(() => Handoff)
 export class HandoffResolver {
   readonly #handoffs: HandoffOperations;
-  readonly #calls: CallOperations;
+  readonly #calls: CallLoaders;
   readonly #limits: InputLimits;
 
   constructor(deps: { readonly handoffs: HandoffOperations; readonly calls: CallOperations; readonly limits: InputLimits }) {
     this.#handoffs = deps.handoffs;
-    this.#calls = deps.calls;
+    this.#calls = new CallLoaders(deps.calls);
     this.#limits = deps.limits;
   }
 
@@ -123,8 +125,9 @@ export class HandoffResolver {
     return handoff;
   }
 
+  /** One store read per (tenant, contact) per execution, however many aliases ask (`call-loader.ts`). */
   @FieldResolver(() => Call, { nullable: true, description: 'What registerCall recorded for this contact, if anything.' })
-  async call(@Root() handoff: HandoffRecord): Promise<Call | null> {
-    return await translated(this.#calls.getCall(handoff.tenantId, handoff.contactId));
+  async call(@Root() handoff: HandoffRecord, @Ctx() context: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<Call | null> {
+    return await translated(this.#calls.load(handoff.tenantId, handoff.contactId, context, info));
   }
 }

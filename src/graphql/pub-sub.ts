@@ -7,6 +7,12 @@
  * Each subscriber has a bounded queue. A subscriber that falls `maxQueue` events behind (a stalled
  * socket) is ended with SERVICE_UNAVAILABLE rather than allowed to grow the heap; its client
  * subscribes again and reads the current state with a query.
+ *
+ * Events are handed over one subscriber per event-loop turn (`setImmediate`), never all in one go:
+ * delivering an event runs the subscriber's whole selection and serialises it, and 1,000 heavy
+ * subscribers served back to back held the event loop for seconds while another tenant's
+ * `signalContact` waited (issue 13). Between two hand-overs, I/O (other requests, the store) runs.
+ * Each subscriber still sees its events in publish order.
  */
 import { type PubSub } from 'type-graphql';
 import { ServiceUnavailableError } from './errors.js';
@@ -17,10 +23,19 @@ export interface PubSubOptions {
   readonly maxQueue?: number;
 }
 
-/** What `subscribe` hands out: an async iterable whose iterator unsubscribes on `return()`. */
+/** One subscriber's side of the pubsub. */
 interface Subscriber {
   push(payload: unknown): void;
   end(): void;
+  /** Hands over what it can to waiting `next()` calls (one scheduler turn). */
+  serve(): void;
+  /** Whether it is already in the scheduler's queue. */
+  ready: boolean;
+}
+
+interface Waiter {
+  resolve(result: IteratorResult<unknown>): void;
+  reject(error: unknown): void;
 }
 
 /** The topic a (routing key, id) pair names; `id` undefined means the bare routing key. */
@@ -32,6 +47,9 @@ export class InProcessPubSub implements PubSub {
   readonly #topics = new Map<string, Set<Subscriber>>();
   readonly #maxQueue: number;
   #closed = false;
+  /** Subscribers with something to hand over, served one per event-loop turn. */
+  readonly #ready: Subscriber[] = [];
+  #turnScheduled = false;
 
   constructor(options: PubSubOptions = {}) {
     this.#maxQueue = options.maxQueue ?? 1_000;
@@ -73,9 +91,33 @@ export class InProcessPubSub implements PubSub {
     }
   }
 
+  #schedule(subscriber: Subscriber): void {
+    if (subscriber.ready) return;
+    subscriber.ready = true;
+    this.#ready.push(subscriber);
+    if (!this.#turnScheduled) {
+      this.#turnScheduled = true;
+      setImmediate(this.#turn);
+    }
+  }
+
+  /** One subscriber per turn; the next turn is a new `setImmediate`, so I/O runs in between. */
+  readonly #turn = (): void => {
+    this.#turnScheduled = false;
+    const subscriber = this.#ready.shift();
+    if (subscriber !== undefined) {
+      subscriber.ready = false;
+      subscriber.serve();
+    }
+    if (this.#ready.length > 0 && !this.#turnScheduled) {
+      this.#turnScheduled = true;
+      setImmediate(this.#turn);
+    }
+  };
+
   #open(topic: string): AsyncIterator<unknown> {
     const queue: unknown[] = [];
-    const waiting: ((result: IteratorResult<unknown>) => void)[] = [];
+    const waiting: Waiter[] = [];
     let failed: Error | null = null;
     let done = false;
 
@@ -85,15 +127,14 @@ export class InProcessPubSub implements PubSub {
       const subscribers = this.#topics.get(topic);
       subscribers?.delete(subscriber);
       if (subscribers?.size === 0) this.#topics.delete(topic);
-      // Waiters exist only while the queue is empty; each of them is told the stream ended.
-      for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+      // Waiting next() calls get what is queued, then the error or the end.
+      if (waiting.length > 0) this.#schedule(subscriber);
     };
 
     const subscriber: Subscriber = {
+      ready: false,
       push: (payload) => {
         if (done) return;
-        const resolve = waiting.shift();
-        if (resolve) return resolve({ value: payload, done: false });
         if (queue.length >= this.#maxQueue) {
           failed = new ServiceUnavailableError(
             `This subscription fell ${this.#maxQueue} events behind and was ended; subscribe again and query the current state.`,
@@ -102,8 +143,26 @@ export class InProcessPubSub implements PubSub {
           return;
         }
         queue.push(payload);
+        if (waiting.length > 0) this.#schedule(subscriber);
       },
       end: finish,
+      serve: () => {
+        const waiter = waiting.shift();
+        if (waiter === undefined) return;
+        if (queue.length > 0) {
+          waiter.resolve({ value: queue.shift(), done: false });
+        } else if (failed !== null) {
+          const error = failed;
+          failed = null;
+          waiter.reject(error);
+        } else if (done) {
+          waiter.resolve({ value: undefined, done: true });
+        } else {
+          waiting.unshift(waiter);
+          return;
+        }
+        if (waiting.length > 0 && (queue.length > 0 || done)) this.#schedule(subscriber);
+      },
     };
 
     if (this.#closed) {
@@ -116,19 +175,25 @@ export class InProcessPubSub implements PubSub {
 
     return {
       next: async () => {
-        if (queue.length > 0) return { value: queue.shift(), done: false };
-        if (failed !== null) {
-          const error = failed;
-          failed = null;
-          throw error;
+        if (queue.length === 0) {
+          if (failed !== null) {
+            const error = failed;
+            failed = null;
+            throw error;
+          }
+          if (done) return { value: undefined, done: true };
         }
-        if (done) return { value: undefined, done: true };
-        return await new Promise<IteratorResult<unknown>>((resolve) => waiting.push(resolve));
+        return await new Promise<IteratorResult<unknown>>((resolve, reject) => {
+          waiting.push({ resolve, reject });
+          if (queue.length > 0) this.#schedule(subscriber);
+        });
       },
       return: async () => {
         queue.length = 0;
         failed = null;
         finish();
+        // A return() while next() waits ends that next() at once.
+        for (const waiter of waiting.splice(0)) waiter.resolve({ value: undefined, done: true });
         return { value: undefined, done: true };
       },
     };

@@ -33,8 +33,13 @@ export class CallService implements CallOperations {
       from: invite.from,
       sipCallId: invite.callId,
       receivedAt: new Date(this.#clock()),
+      masterContactId: invite.masterContactId,
+      cxoneContext: invite.cxoneContext,
+      warnings: invite.warnings,
     });
-    this.#log.info({ tenantId, contactId: invite.contactId }, 'call registered');
+    this.#log.info({ tenantId, contactId: invite.contactId, masterContactId: invite.masterContactId }, 'call registered');
+    // The warnings name headers and problems, never their values.
+    if (invite.warnings.length > 0) this.#log.warn({ tenantId, contactId: invite.contactId, warnings: invite.warnings }, 'call registered with unusable SIP headers');
     return call;
   }
 

@@ -36,6 +36,22 @@ export interface Call {
   readonly from: string | null;
   readonly sipCallId: string | null;
   readonly receivedAt: Date;
+  /** `X-InContact-MasterId`: the master contact of the (spawned) contact signalled; null when absent or bad. */
+  readonly masterContactId: string | null;
+  /** The parsed CXone context headers; null for calls recorded before the gateway kept them. */
+  readonly cxoneContext: CxoneContext | null;
+  /** One line per header that was present but could not be kept (see `ParsedInvite.warnings`). */
+  readonly warnings: readonly string[];
+}
+
+/** The JSON CXone passes bot context in; each key is null when its header is absent or unusable. */
+export interface CxoneContext {
+  /** `X-CXone`: CXone's standard data. */
+  readonly standard: unknown;
+  /** `X-CXone-Custom`: the script's custom data (ivaParams). */
+  readonly custom: unknown;
+  /** `X-CXone-Extended`. */
+  readonly extended: unknown;
 }
 
 /** Input of `signalContact`, already validated by the GraphQL layer. */
@@ -68,7 +84,13 @@ export interface ParsedInvite {
   readonly pseudoNumber: string;
   readonly from: string | null;
   readonly callId: string;
+  /** The contact to signal: from the first of the tenant's contact-id headers present. */
   readonly contactId: string;
+  /** `X-InContact-MasterId`, or null when absent or unusable (then a warning says why). */
+  readonly masterContactId: string | null;
+  readonly cxoneContext: CxoneContext;
+  /** Headers that were present but not kept (bad master id or context JSON), one line each, never echoing values. */
+  readonly warnings: readonly string[];
 }
 
 /**

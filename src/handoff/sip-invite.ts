@@ -1,28 +1,57 @@
 /**
  * Parses the initial SIP INVITE a voice agent received from CXone (RFC 3261 §7) down to what the
- * gateway keeps: the pseudo number dialled, the caller, the Call-ID and the CXone contact id carried
- * in a tenant-chosen X-header (docs/architecture.md, "CXone wire contract").
+ * gateway keeps: the pseudo number dialled, the caller, the Call-ID, the CXone contact id (from the
+ * first present of the tenant's contact-id headers, by default `X-InContact-ContactId` then
+ * `X-Contact-ID`), the master contact id (`X-InContact-MasterId`) and the bot context CXone sends as
+ * JSON in `X-CXone`, `X-CXone-Custom` and `X-CXone-Extended` (docs/architecture.md, "CXone wire contract",
+ * sources C and F).
  *
  * Accepted: header names in any case and in compact form, folded (continued) header lines, CRLF or
  * bare LF line ends, blank lines before the request line. Rejected with a `SipParseError` naming the
  * field: anything that is not an INVITE, missing or duplicated mandatory headers, a missing or
  * malformed contact id, an oversized message, NUL or bare CR in the header section, and a pseudo
  * number that is not E.164. Messages never echo the input.
+ *
+ * The master id and the context headers never refuse the INVITE: the contact id is what the call
+ * needs. A bad one (not digits, repeated, not JSON, too large or deep, control characters, text
+ * PostgreSQL's jsonb cannot hold) is left null and explained in `warnings`, one line per header.
  */
 import { SipParseError } from './errors.js';
-import { type ParsedInvite } from './model.js';
+import { type CxoneContext, type ParsedInvite } from './model.js';
 
 /** Options of `parseInvite`. */
 export interface ParseInviteOptions {
-  /** Header carrying the CXone contact id (the tenant's `contactIdHeader`), matched case-insensitively. */
-  readonly contactIdHeader: string;
+  /**
+   * Headers that may carry the contact id to signal (the tenant's `contactIdHeaders`), in priority
+   * order: the first one present is used. Matched case-insensitively.
+   */
+  readonly contactIdHeaders: readonly string[];
   /** Largest message accepted, in UTF-8 bytes (default 16 KiB). */
   readonly maxBytes?: number;
   /** Longest contact id accepted, in digits (default 20). */
   readonly maxContactIdDigits?: number;
+  /** Largest JSON value of one context header, in UTF-8 bytes (default 8 KiB). */
+  readonly maxContextBytes?: number;
+  /** Deepest nesting of arrays and objects in one context header (default 32). */
+  readonly maxContextDepth?: number;
 }
 
 export const DEFAULT_MAX_INVITE_BYTES = 16 * 1024;
+export const DEFAULT_MAX_CONTEXT_BYTES = 8 * 1024;
+export const DEFAULT_MAX_CONTEXT_DEPTH = 32;
+
+/** The header CXone puts the master contact id in (a spawned contact's own id is in `X-InContact-ContactId`). */
+export const MASTER_ID_HEADER = 'X-InContact-MasterId';
+
+/** The JSON headers CXone passes bot context in, by the key they get in `CxoneContext`. */
+export const CONTEXT_HEADER_NAMES: Readonly<Record<keyof CxoneContext, string>> = Object.freeze({
+  standard: 'X-CXone',
+  custom: 'X-CXone-Custom',
+  extended: 'X-CXone-Extended',
+});
+
+/** Headers whose problems become warnings instead of refusing the INVITE. */
+const SOFT_HEADERS = new Set([MASTER_ID_HEADER, ...Object.values(CONTEXT_HEADER_NAMES)].map((name) => name.toLowerCase()));
 
 /** RFC 3261 §7.3.3 compact forms, plus the common ones registered since (RFC 3265, 3515, 3892, 4028). */
 const COMPACT_FORMS: Readonly<Record<string, string>> = {
@@ -86,8 +115,8 @@ export function parseInvite(text: string, options: ParseInviteOptions): ParsedIn
   const requestLine = lines.shift();
   if (requestLine === undefined || requestLine === '') throw new SipParseError('The SIP message is empty.', 'request-line');
   const requestUri = parseRequestLine(requestLine);
-  const contactKey = options.contactIdHeader.toLowerCase();
-  const headers = parseHeaders(lines, (key) => (key === contactKey ? options.contactIdHeader : displayName(key)));
+  const configured = new Map(options.contactIdHeaders.map((name) => [name.toLowerCase(), name]));
+  const headers = parseHeaders(lines, (key) => configured.get(key) ?? displayName(key));
 
   for (const [key, name] of MANDATORY) {
     if (!headers.has(key)) throw new SipParseError(`The INVITE has no ${name} header.`, name);
@@ -115,16 +144,109 @@ export function parseInvite(text: string, options: ParseInviteOptions): ParsedIn
     throw new SipParseError('Neither the Request-URI nor the To header carries an E.164 number (e.g. sip:+15550100001@host).', 'Request-URI');
   }
 
-  const headerName = options.contactIdHeader;
-  const contactValues = headers.get(contactKey);
-  if (contactValues === undefined) throw new SipParseError(`The INVITE has no ${headerName} header with the CXone contact id.`, headerName);
-  if (contactValues.length > 1) throw new SipParseError(`The INVITE has more than one ${headerName} header.`, headerName);
-  const contactId = contactValues[0] ?? '';
-  if (!new RegExp(`^\\d{1,${maxDigits}}$`).test(contactId)) {
-    throw new SipParseError(`The ${headerName} header must hold the contact id as 1 to ${maxDigits} digits.`, headerName);
-  }
+  const contactId = contactIdOf(headers, options.contactIdHeaders, maxDigits);
+  const warnings: string[] = [];
+  const masterContactId = masterIdOf(headers.get(MASTER_ID_HEADER.toLowerCase()), maxDigits, warnings);
+  const limits = { maxBytes: options.maxContextBytes ?? DEFAULT_MAX_CONTEXT_BYTES, maxDepth: options.maxContextDepth ?? DEFAULT_MAX_CONTEXT_DEPTH };
+  const contextOfKey = (key: keyof CxoneContext): unknown => {
+    const name = CONTEXT_HEADER_NAMES[key];
+    return contextOf(headers.get(name.toLowerCase()), name, limits, warnings);
+  };
+  const cxoneContext: CxoneContext = { standard: contextOfKey('standard'), custom: contextOfKey('custom'), extended: contextOfKey('extended') };
 
-  return { requestUri, pseudoNumber, from: callerOf(fromUri), callId, contactId };
+  return { requestUri, pseudoNumber, from: callerOf(fromUri), callId, contactId, masterContactId, cxoneContext, warnings };
+}
+
+/** The contact id from the first of `names` the INVITE carries; refuses a missing, repeated or malformed one. */
+function contactIdOf(headers: ReadonlyMap<string, readonly string[]>, names: readonly string[], maxDigits: number): string {
+  for (const name of names) {
+    const values = headers.get(name.toLowerCase());
+    if (values === undefined) continue;
+    if (values.length > 1) throw new SipParseError(`The INVITE has more than one ${name} header.`, name);
+    const contactId = values[0] ?? '';
+    if (!new RegExp(`^\\d{1,${maxDigits}}$`).test(contactId)) {
+      throw new SipParseError(`The ${name} header must hold the contact id as 1 to ${maxDigits} digits.`, name);
+    }
+    return contactId;
+  }
+  const first = names[0] ?? 'contact-id';
+  const listed = names.length <= 1 ? `${first} header` : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''} header`;
+  throw new SipParseError(`The INVITE has no ${listed} with the CXone contact id.`, first);
+}
+
+function masterIdOf(values: readonly string[] | undefined, maxDigits: number, warnings: string[]): string | null {
+  if (values === undefined) return null;
+  if (values.length > 1) {
+    warnings.push(`${MASTER_ID_HEADER}: the INVITE has more than one; the master contact id is left null.`);
+    return null;
+  }
+  const value = values[0] ?? '';
+  if (!new RegExp(`^\\d{1,${maxDigits}}$`).test(value)) {
+    warnings.push(`${MASTER_ID_HEADER}: not a contact id (1 to ${maxDigits} digits); the master contact id is left null.`);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * The JSON value of one context header, or null with a warning naming the header. An empty header
+ * counts as absent. Size and depth are checked on the text, before `JSON.parse` runs.
+ */
+function contextOf(
+  values: readonly string[] | undefined,
+  name: string,
+  limits: { readonly maxBytes: number; readonly maxDepth: number },
+  warnings: string[],
+): unknown {
+  if (values === undefined) return null;
+  const problem = (why: string): null => {
+    warnings.push(`${name}: ${why}; its context is left null.`);
+    return null;
+  };
+  if (values.length > 1) return problem('the INVITE has more than one');
+  const text = values[0] ?? '';
+  if (text === '') return null;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) return problem(`${bytes} bytes of JSON, more than the ${limits.maxBytes} accepted`);
+  if (text.includes('\0') || text.includes('\r') || hasControl(text)) return problem('contains a control character');
+  const depth = jsonDepth(text);
+  if (depth > limits.maxDepth) return problem(`nested more than ${limits.maxDepth} levels deep`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the input; this one does not.
+    return problem('not valid JSON');
+  }
+  if (!storable(value)) return problem('holds a NUL character or a lone surrogate, which cannot be stored');
+  return value;
+}
+
+/** Deepest nesting of `[` and `{` outside JSON strings (0 for a scalar); a linear scan, no recursion. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i += 1;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if (c === ']' || c === '}') depth -= 1;
+  }
+  return deepest;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether every string (keys too) fits a jsonb column: no NUL, no lone surrogate. Depth is already bounded. */
+function storable(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\0') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(storable);
+  if (value !== null && typeof value === 'object') return Object.entries(value).every(([key, child]) => storable(key) && storable(child));
+  return true;
 }
 
 /** Everything before the first empty line (the body, if any, is not inspected). */
@@ -175,7 +297,7 @@ function parseHeaders(lines: readonly string[], nameOf: (key: string) => string)
     if (!TOKEN.test(rawName)) throw new SipParseError(`Line ${number} is not a "Name: value" header.`, `line ${number}`);
     const key = COMPACT_FORMS[rawName.toLowerCase()] ?? rawName.toLowerCase();
     const value = line.slice(colon + 1).trim();
-    checkCharacters(value, nameOf(key));
+    if (!SOFT_HEADERS.has(key)) checkCharacters(value, nameOf(key));
     const values = headers.get(key);
     if (values === undefined) headers.set(key, [value]);
     else values.push(value);
@@ -193,20 +315,61 @@ function single(headers: ReadonlyMap<string, readonly string[]>, key: string): s
   return headers.get(key)?.[0] ?? '';
 }
 
-/** The URI of a name-addr (`"Name" <sip:...>;tag=x`) or addr-spec (`sip:...;tag=x`) header value. */
-function addressUri(value: string, field: string): string {
-  const open = value.indexOf('<');
-  if (open >= 0) {
-    const close = value.indexOf('>', open);
-    if (close < 0) throw new SipParseError(`The ${field} header has "<" without ">".`, field);
-    const uri = value.slice(open + 1, close).trim();
-    if (uri === '') throw new SipParseError(`The ${field} header has an empty URI.`, field);
+/**
+ * The URI of a `From` or `To` value (RFC 3261 §20.10, §20.20, §25.1): a name-addr
+ * (`[display-name] <URI>`) or an addr-spec (`URI`), then `;parameters`.
+ *
+ * In a name-addr only a `<` outside the display name opens the URI: a quoted-string display name
+ * (with quoted-pairs such as `\"` and `\\`) and parenthesised comments (nested, with quoted-pairs)
+ * are skipped, so `"<sip:+1@x>" <sip:+2@y>` is `sip:+2@y`. After the `>` only parameters may
+ * follow. A value without any `<` is an addr-spec, whose parameters start at the first `;`.
+ */
+export function addressUri(value: string, field: string): string {
+  if (!value.includes('<')) {
+    if (value.startsWith('"')) throw new SipParseError(`The ${field} header has a display name but no <URI>.`, field);
+    // Without angle brackets, parameters after ";" belong to the header, not the URI (RFC 3261 §20).
+    const uri = (value.split(';')[0] ?? '').trim();
+    if (uri === '' || /[\s"<>]/.test(uri)) throw new SipParseError(`The ${field} header has no URI.`, field);
     return uri;
   }
-  // Without angle brackets, parameters after ";" belong to the header, not the URI (RFC 3261 §20).
-  const uri = (value.split(';')[0] ?? '').trim();
-  if (uri === '' || /\s/.test(uri)) throw new SipParseError(`The ${field} header has no URI.`, field);
+  let i = 0;
+  while (i < value.length) {
+    const c = value[i];
+    if (c === '"') i = skipQuoted(value, i, field);
+    else if (c === '(') i = skipComment(value, i, field);
+    else if (c === '<') break;
+    else i += 1;
+  }
+  if (i >= value.length) throw new SipParseError(`The ${field} header has a display name but no <URI>.`, field);
+  const close = value.indexOf('>', i + 1);
+  if (close < 0) throw new SipParseError(`The ${field} header has "<" without ">".`, field);
+  const uri = value.slice(i + 1, close).trim();
+  if (uri === '') throw new SipParseError(`The ${field} header has an empty URI.`, field);
+  if (!/^\s*(?:;|$)/.test(value.slice(close + 1))) {
+    throw new SipParseError(`The ${field} header has text after its <URI> that is not a ;parameter.`, field);
+  }
   return uri;
+}
+
+/** Index just past the quoted-string that starts at `start` (RFC 3261 §25.1: qdtext and quoted-pairs). */
+function skipQuoted(value: string, start: number, field: string): number {
+  for (let i = start + 1; i < value.length; i++) {
+    if (value[i] === '\\') i += 1;
+    else if (value[i] === '"') return i + 1;
+  }
+  throw new SipParseError(`The ${field} header has an unterminated quoted display name.`, field);
+}
+
+/** Index just past the comment that starts at `start` (RFC 3261 §25.1: nested, with quoted-pairs). */
+function skipComment(value: string, start: number, field: string): number {
+  let depth = 0;
+  for (let i = start; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\') i += 1;
+    else if (c === '(') depth += 1;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  throw new SipParseError(`The ${field} header has an unterminated (comment).`, field);
 }
 
 /** The user part of a sip:/sips: URI, or the number of a tel: URI; null when there is none. */

@@ -1,9 +1,9 @@
 /**
  * Limits on what one GraphQL operation may ask for (docs/architecture.md, "Operations"): its depth and its complexity (one
- * point per field, aliases included, so a batch of 1,000 aliased lookups is refused). Checked once
- * the operation is resolved, before any resolver runs; a refusal is QUERY_TOO_COMPLEX.
+ * point per field, aliases included, so a batch of 1,000 aliased lookups is refused). One of the
+ * checks of `operation-limits.ts`, run once the operation is resolved, before any resolver runs; a
+ * refusal is QUERY_TOO_COMPLEX.
  */
-import { type ApolloServerPlugin } from '@apollo/server';
 import {
   BREAK,
   type DocumentNode,
@@ -140,16 +140,4 @@ export function checkQueryLimits(
   if (complexity > limits.maxComplexity) {
     throw new QueryTooComplexError(`The query asks for ${complexity} fields; the limit is ${limits.maxComplexity}. Split it into smaller queries.`);
   }
-}
-
-export function queryLimitsPlugin<TContext extends object>(limits: QueryLimits): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (operation) checkQueryLimits(schema, document, operation, request.variables ?? {}, limits);
-        },
-      };
-    },
-  };
 }

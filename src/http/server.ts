@@ -2,7 +2,7 @@
  * The gateway's HTTP server: fastify 5 with Apollo Server 5 at `/graphql` (GET and POST, and
  * graphql-ws on the same path), plus the concerns that each live in a file of their own: health
  * (`health.ts`), readiness (`readiness.ts`), metrics (`use-metrics.ts`), the explorer page
- * (`explorer.ts`), limits (`query-limits.ts`, `armor-limits.ts`), errors (`error-handler.ts`,
+ * (`explorer.ts`), operation limits for both transports (`operation-limits.ts`), errors (`error-handler.ts`,
  * `internal-error-status.ts`), request ids and log lines. This file only wires them. Built from its
  * dependencies; listens only when asked, on the port it is given (0 in tests).
  */
@@ -18,12 +18,11 @@ import { type GatewayContext } from '../graphql/context.js';
 import { createFormatError } from '../graphql/errors.js';
 import { type InProcessPubSub } from '../graphql/pub-sub.js';
 import { buildGatewaySchema } from '../graphql/schema.js';
-import { armorLimitsPlugin } from './armor-limits.js';
 import { authenticate } from './auth.js';
 import { useGraphQLShapedErrors } from './error-handler.js';
 import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
-import { queryLimitsPlugin } from './query-limits.js';
+import { OperationLimiter } from './operation-limits.js';
 import { useReadinessCheck } from './readiness.js';
 import { requireKeyPlugin } from './require-key.js';
 import { requestIdOf } from './request-id.js';
@@ -89,6 +88,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     limits: config.limits,
     ...(deps.pubSub ? { pubSub: deps.pubSub } : {}),
   });
+  // One limiter for both transports: HTTP (below) and graphql-ws (attachSubscriptionServer).
+  const operationLimits = new OperationLimiter({
+    maxDepth: config.limits.maxQueryDepth,
+    maxComplexity: config.limits.maxQueryComplexity,
+    maxAliases: config.limits.maxQueryAliases,
+    maxDirectives: config.limits.maxQueryDirectives,
+    maxTokens: config.limits.maxQueryTokens,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     csrfPrevention: true,
@@ -96,7 +103,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
     // The parser stops at this many tokens, so a token bomb costs no more than a legitimate query.
-    parseOptions: { maxTokens: config.limits.maxQueryTokens },
+    parseOptions: operationLimits.parseOptions,
     // The process owner (bin.ts) handles SIGTERM and calls close(); Apollo's own handler would stop
     // the server underneath it and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -109,8 +116,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       internalErrorStatusPlugin<GatewayContext>(),
       requireKeyPlugin(),
       subscriptionsOverHttpPlugin<GatewayContext>(),
-      queryLimitsPlugin<GatewayContext>({ maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity }),
-      armorLimitsPlugin<GatewayContext>({ maxAliases: config.limits.maxQueryAliases, maxDirectives: config.limits.maxQueryDirectives }),
+      operationLimits.plugin<GatewayContext>(),
       ...(deps.metrics ? [metricsPlugin<GatewayContext>(deps.metrics)] : []),
     ],
   });
@@ -160,7 +166,17 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     path: GRAPHQL_PATH,
     schema,
     tenants: deps.tenants,
-    limits: { maxDepth: config.limits.maxQueryDepth, maxComplexity: config.limits.maxQueryComplexity },
+    operationLimits,
+    limits: {
+      maxConnections: config.limits.maxWebSocketConnections,
+      maxConnectionsPerKey: config.limits.maxWebSocketConnectionsPerKey,
+      maxConnectionsPerTenant: config.limits.maxWebSocketConnectionsPerTenant,
+      maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
+      maxSubscriptionsPerKey: config.limits.maxSubscriptionsPerKey,
+      maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant,
+      maxSubscriptions: config.limits.maxSubscriptions,
+      maxBufferedBytes: config.limits.maxSubscriberBufferBytes,
+    },
     maxPayloadBytes: config.http.bodyLimitBytes,
     log,
     ...(deps.pubSub ? { pubSub: deps.pubSub } : {}),

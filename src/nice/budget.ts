@@ -23,8 +23,12 @@ export function exchangeTimeout(budget: Budget, attemptTimeoutMs: number, clock:
  */
 export function within<T>(work: Promise<T>, budget: Budget, clock: Clock, kind: NiceExchangeKind): Promise<T> {
   const remaining = budget.deadline - clock.now();
-  if (budget.signal?.aborted === true) return Promise.reject(abortedFailure(kind));
-  if (remaining <= 0) return Promise.reject(timeoutFailure(kind, 0));
+  if (budget.signal?.aborted === true || remaining <= 0) {
+    // This caller stops watching at once; the shared work may still fail later, with nobody else
+    // waiting: observe that here, or it is an unhandled rejection (fatal to the process on Node 20).
+    work.catch(() => undefined);
+    return Promise.reject(budget.signal?.aborted === true ? abortedFailure(kind) : timeoutFailure(kind, 0));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);

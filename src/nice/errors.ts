@@ -196,7 +196,7 @@ export function signalFailure(contactId: string, failure: UpstreamFailure): Nice
 
 /**
  * Classifies a non-2xx answer of the token endpoint. OAuth errors (CXone answers 401 to both
- * `invalid_client` and `invalid_grant`; the sources of docs/architecture.md, partly inferred) and any other 4xx mean
+ * `invalid_client` and `invalid_grant`; docs/architecture.md, "CXone wire contract": partly inferred) and any other 4xx mean
  * these credentials cannot get a token: final. `grant` only shapes the advice in the message.
  */
 export function tokenFailure(failure: UpstreamFailure, grant: 'password' | 'access-key' = 'password'): NiceError {

@@ -29,12 +29,12 @@ import { type NiceTenant } from './types.js';
 export const DEFAULT_REFRESH_MARGIN_SECONDS = 600;
 
 /**
- * How long a refresh token stays usable: NICE's token examples say 7200 s (the sources of docs/architecture.md A). The
+ * How long a refresh token stays usable: NICE's token examples say 7200 s (docs/architecture.md, "CXone wire contract", sources A). The
  * token answer does not carry it, so the client counts from when it asked.
  */
 export const DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 7200;
 
-/** Path of the access-key grant under the tenant's auth endpoint (the sources of docs/architecture.md N, D). */
+/** Path of the access-key grant under the tenant's auth endpoint (docs/architecture.md, "CXone wire contract", sources N, D). */
 export const ACCESS_KEY_TOKEN_PATH = '/authentication/v1/token/access-key';
 
 /**

@@ -55,6 +55,16 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'calls: master contact id, CXone context, warnings',
+    sql: /* SQL */ `
+      ALTER TABLE calls
+        ADD COLUMN master_contact_id text,
+        ADD COLUMN cxone_context     jsonb,
+        ADD COLUMN warnings          text[] NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** One database session: the migration runner needs the advisory lock and its unlock on the same one. */

@@ -3,7 +3,7 @@
  * (group-committed writes) and PostgreSQL (`pg.Pool`). Every statement is a single round trip, so
  * an executor may batch writes from concurrent callers into one transaction.
  */
-import { type Call, type HandoffError } from '../handoff/model.js';
+import { type Call, type CxoneContext, type HandoffError } from '../handoff/model.js';
 import { type HandoffErrorCode, type HandoffState, isUuid } from '../common/vocabulary.js';
 import {
   type HandoffOutcome,
@@ -53,6 +53,9 @@ interface CallRow {
   from_address: string | null;
   sip_call_id: string | null;
   received_at: Date;
+  master_contact_id: string | null;
+  cxone_context: CxoneContext | null;
+  warnings: string[];
 }
 
 
@@ -127,12 +130,16 @@ const REOPEN = /* SQL */ `
   WHERE tenant_id = $1 AND id = $2 AND state = 'FAILED' AND last_error_code = ANY($6::text[])
   RETURNING *`;
 
+// cxone_context is bound as text and cast, like handoffs.context (see INSERT_HANDOFF).
 const UPSERT_CALL = /* SQL */ `
-  INSERT INTO calls (tenant_id, contact_id, pseudo_number, from_address, sip_call_id, received_at)
-  VALUES ($1, $2, $3, $4, $5, $6)
+  INSERT INTO calls (tenant_id, contact_id, pseudo_number, from_address, sip_call_id, received_at,
+                     master_contact_id, cxone_context, warnings)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text[])
   ON CONFLICT (tenant_id, contact_id) DO UPDATE
   SET pseudo_number = EXCLUDED.pseudo_number, from_address = EXCLUDED.from_address,
-      sip_call_id = EXCLUDED.sip_call_id, received_at = EXCLUDED.received_at
+      sip_call_id = EXCLUDED.sip_call_id, received_at = EXCLUDED.received_at,
+      master_contact_id = EXCLUDED.master_contact_id, cxone_context = EXCLUDED.cxone_context,
+      warnings = EXCLUDED.warnings
   RETURNING *`;
 
 const SELECT_CALL = /* SQL */ `SELECT * FROM calls WHERE tenant_id = $1 AND contact_id = $2`;
@@ -260,6 +267,9 @@ export class SqlHandoffStore implements HandoffStore {
       call.from,
       call.sipCallId,
       call.receivedAt,
+      call.masterContactId,
+      call.cxoneContext === null ? null : JSON.stringify(call.cxoneContext),
+      [...call.warnings],
     ]);
     const row = rows[0];
     if (row === undefined) throw new Error('Upsert of a call returned no row.');
@@ -344,5 +354,8 @@ function toCall(row: CallRow): Call {
     from: row.from_address,
     sipCallId: row.sip_call_id,
     receivedAt: row.received_at,
+    masterContactId: row.master_contact_id,
+    cxoneContext: row.cxone_context ?? null,
+    warnings: row.warnings,
   };
 }

@@ -8,32 +8,48 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_KEYS, devExplorerTabs, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
+import { copyPgliteTemplate } from '../helpers/pglite.js';
+import { OWNER_ENV } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { requireTool } from '../helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = requireTool('chromium');
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-describe('explorer in a browser (dev stack)', () => {
+/**
+ * The browser, marked as this checkout's (OWNER_ENV) so the global teardown finds it if a close was
+ * missed; playwright starts it in a process group of its own and kills that group on close.
+ */
+function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM ?? 'chromium', headless: true, args: BROWSER_ARGS, env: { ...process.env, ...OWNER_ENV } });
+}
+
+describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
   let dataDir: string;
   let stack: DevStack;
   let browser: Browser;
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'cxgw-explorer-'));
+    // The dev stack opens a copy of the PGlite template (no initdb in the test).
+    dataDir = join(await mkdtemp(join(tmpdir(), 'cxgw-explorer-')), 'pglite');
+    await copyPgliteTemplate(dataDir);
     [stack, browser] = await Promise.all([
       startDevStack({ port: 0, simPort: 0, dataDir, tenantsFile: join(root, 'config', 'tenants.dev.json'), env: { LOG_LEVEL: 'silent' } }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS }),
+      launchBrowser(),
     ]);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    try {
+      await browser?.close();
+    } finally {
+      await stack?.close();
+      await rm(dirname(dataDir), { recursive: true, force: true });
+    }
   });
 
   it('opens with the dev examples and signals the example call from the signalContact tab, same-origin only', async () => {

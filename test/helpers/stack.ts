@@ -1,7 +1,13 @@
 /**
- * A disposable stack for cross-process tests: the real CXone simulator and the real gateway, each on
- * a free loopback port, with a fresh store (a temp PGlite directory or a new PostgreSQL database).
- * Shared by the gateway, reliability, benchmark and explorer suites.
+ * The one gateway-stack helper of the test suite: the real CXone simulator and the real gateway on
+ * free loopback ports, with a fresh store (a copy of the PGlite template or a new PostgreSQL
+ * database). Two shapes share the tenants file, the simulator control calls and the GraphQL POST:
+ *
+ * - `startStack`: the gateway in this process (`startGateway`), for most integration suites;
+ * - `startHarness`: gateways as child processes (`startGatewayProcess`, logging at debug), so the
+ *   reliability and hostile suites can SIGKILL them, run two replicas, and at the end scan every
+ *   log line either side wrote for a secret or a token (the simulator logs into a capture buffer
+ *   and records every token it issues).
  *
  * ```ts
  * const stack = await startStack({ store: 'pglite' });
@@ -14,19 +20,37 @@
  * The gateway is configured through the same path production uses: a tenants file written to a temp
  * directory (secrets as `env:` references) and `loadConfig` over an env record.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type Logger } from 'pino';
+import { pino, type Logger } from 'pino';
+import { vi } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type GatewayDeps, type RunningGateway } from '../../src/main.js';
-import { DEMO, startSimulator, type RunningSimulator, type StartSimulatorOptions } from '../../simulator/index.js';
+import {
+  createFaultStage,
+  createSimulatorApp,
+  createSimulatorState,
+  DEMO,
+  parseSeed,
+  SipAgent,
+  startSimulator,
+  type Reply,
+  type RunningSimulator,
+  type Stage,
+  type StartSimulatorOptions,
+} from '../../simulator/index.js';
 import { createTestDatabase } from './database.js';
+import { copyPgliteTemplate } from './pglite.js';
+import { exitOf, signalGroup, spawnChild } from './processes.js';
 
 /** The API keys (plaintext) of the default tenant `demo`; the tenants file holds their SHA-256. */
 export const STACK_KEYS = { signal: 'stack-signal-key', read: 'stack-read-key' } as const;
@@ -89,6 +113,7 @@ export interface SimCall {
 
 /** A signal the simulator received (`GET /_sim/signals`). */
 export interface SimSignal {
+  readonly id: number;
   readonly contactId: string;
   readonly params: readonly string[];
   readonly [key: string]: unknown;
@@ -103,8 +128,8 @@ export interface SimControl {
   /** Adds a fault (`POST /_sim/faults`), e.g. `{ route: 'signal', kind: 'status', status: 503 }`. */
   addFault(spec: Record<string, unknown>): Promise<void>;
   clearFaults(): Promise<void>;
-  /** Signals the simulator received for a contact. */
-  signals(contactId: string): Promise<SimSignal[]>;
+  /** Signals the simulator received for a contact (every signal without one). */
+  signals(contactId?: string): Promise<SimSignal[]>;
   reset(): Promise<void>;
 }
 
@@ -160,6 +185,40 @@ function tenantsFile(tenants: readonly StackTenant[], issuer: string): { json: s
   return { json: JSON.stringify(file, null, 2), env };
 }
 
+/** The control API of the simulator at `url` (`/_sim/...`), as tests call it. */
+export function simControl(url: string): SimControl {
+  const simFetch = async (path: string, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(`${url}${path}`, init);
+    if (!res.ok) throw new Error(`simulator ${init?.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
+    return res;
+  };
+  const postJson = (path: string, body: unknown) =>
+    simFetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return {
+    url,
+    async createCall(call = {}) {
+      const res = await postJson('/_sim/calls', { pseudoNumber: call.pseudoNumber ?? DEMO.pseudoNumber, ...(call.from ? { from: call.from } : {}) });
+      return (await res.json()) as SimCall;
+    },
+    async endContact(contactId) {
+      await simFetch(`/_sim/contacts/${encodeURIComponent(contactId)}/end`, { method: 'POST' });
+    },
+    async addFault(spec) {
+      await postJson('/_sim/faults', spec);
+    },
+    async clearFaults() {
+      await simFetch('/_sim/faults', { method: 'DELETE' });
+    },
+    async signals(contactId) {
+      const res = await simFetch(contactId === undefined ? '/_sim/signals' : `/_sim/signals?contactId=${encodeURIComponent(contactId)}`);
+      return (await res.json()) as SimSignal[];
+    },
+    async reset() {
+      await simFetch('/_sim/reset', { method: 'POST' });
+    },
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -183,6 +242,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => database.drop());
       storeEnv = { DATABASE_URL: database.url };
     } else {
+      // A copy of the template: the gateway opens it without running initdb.
+      await copyPgliteTemplate(join(dir, 'pglite'));
       storeEnv = { DATA_DIR: join(dir, 'pglite') };
     }
 
@@ -205,37 +266,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway?.close();
     });
 
-    const simFetch = async (path: string, init?: RequestInit): Promise<Response> => {
-      const res = await fetch(`${simulator.url}${path}`, init);
-      if (!res.ok) throw new Error(`simulator ${init?.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
-      return res;
-    };
-    const postJson = (path: string, body: unknown) =>
-      simFetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-    const sim: SimControl = {
-      url: simulator.url,
-      async createCall(call = {}) {
-        const res = await postJson('/_sim/calls', { pseudoNumber: call.pseudoNumber ?? DEMO.pseudoNumber, ...(call.from ? { from: call.from } : {}) });
-        return (await res.json()) as SimCall;
-      },
-      async endContact(contactId) {
-        await simFetch(`/_sim/contacts/${encodeURIComponent(contactId)}/end`, { method: 'POST' });
-      },
-      async addFault(spec) {
-        await postJson('/_sim/faults', spec);
-      },
-      async clearFaults() {
-        await simFetch('/_sim/faults', { method: 'DELETE' });
-      },
-      async signals(contactId) {
-        const res = await simFetch(`/_sim/signals?contactId=${encodeURIComponent(contactId)}`);
-        return (await res.json()) as SimSignal[];
-      },
-      async reset() {
-        await simFetch('/_sim/reset', { method: 'POST' });
-      },
-    };
+    const sim = simControl(simulator.url);
 
     const current = (): RunningGateway => {
       if (!gateway) throw new Error('the gateway is stopped');
@@ -312,22 +343,23 @@ export interface GatewayProcess {
 const BIN = fileURLToPath(new URL('../../dist/src/bin.js', import.meta.url));
 
 /**
- * Spawns the compiled gateway (the global setup compiles `dist/`) with exactly `env` (plus PATH).
+ * Spawns the compiled gateway (the global setup compiles `dist/`) with exactly `env` (plus PATH),
+ * killed when the test that started it ends (`lifetime` `file`: when its file ends).
  * `ready` reads the `gateway listening` log line, so `LOG_LEVEL` must be info or lower (the default
  * here; `gatewayEnv()` sets silent, so override it).
  */
-export function startGatewayProcess(env: Readonly<Record<string, string>>, args: readonly string[] = []): GatewayProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function startGatewayProcess(env: Readonly<Record<string, string>>, args: readonly string[] = [], lifetime: 'test' | 'file' = 'test'): GatewayProcess {
+  // Its own process group, killed with it when the test (or file) ends: see helpers/processes.ts.
+  const child = spawnChild(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    lifetime,
   });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const exited = exitOf(child);
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: string) => {
       stdout += chunk;
@@ -353,8 +385,308 @@ export function startGatewayProcess(env: Readonly<Record<string, string>>, args:
     exited,
     output: () => ({ stdout, stderr }),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      signalGroup(child, signal);
       return await exited;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// startHarness: the simulator in this process, gateways as child processes.
+
+const rand = (): string => randomBytes(12).toString('base64url');
+
+/** A tenant as both sides know it: CXone credentials and business unit at the simulator, API keys at the gateway. */
+export interface ReliabilityTenant extends StackTenant {
+  readonly cxoneTenantId: string;
+  readonly businessUnit: string;
+  readonly pseudoNumber: string;
+  readonly keys: { readonly signal: string; readonly read: string };
+}
+
+function makeTenant(id: string, n: number): ReliabilityTenant {
+  const pseudoNumber = `+1555010000${n}`;
+  return {
+    id,
+    cxoneTenantId: `11e85da0-f32c-7e10-898c-0242ac11000${n}`,
+    businessUnit: `460000${n}`,
+    clientId: `${id}-client`,
+    clientSecret: `${id}-client-secret-${rand()}`,
+    accessKeyId: `${id}-access-key`,
+    accessKeySecret: `${id}-access-secret-${rand()}`,
+    pseudoNumber,
+    pseudoNumbers: [pseudoNumber],
+    keys: { signal: `${id}-signal-key-${rand()}`, read: `${id}-read-key-${rand()}` },
+  };
+}
+
+/** Random secrets per run, so a leak found in a log is certainly this run's. */
+export const TENANT_A = makeTenant('alpha', 1);
+export const TENANT_B = makeTenant('beta', 2);
+/** A well-formed key whose hash no tenant has (revoked, or never issued). */
+export const REVOKED_KEY = `alpha-signal-key-${rand()}`;
+
+/** What a test may search the logs for: nothing here may appear in any log line. */
+export function configuredSecrets(): string[] {
+  return [TENANT_A, TENANT_B].flatMap((t) => [t.clientSecret, t.accessKeySecret, t.keys.signal, t.keys.read]).concat(REVOKED_KEY);
+}
+
+/** A pino logger writing JSON lines into memory. */
+function captureLogger(): { log: Logger; text: () => string } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, sink), text: () => chunks.join('') };
+}
+
+/** Records the tokens the simulator hands out (`access_token`, `refresh_token`, `id_token`). */
+function tokenTap(into: Set<string>): Stage {
+  return async (ctx, next) => {
+    const reply: Reply = await next();
+    if (ctx.route.fault === 'token' && reply.kind === 'json' && typeof reply.body === 'object' && reply.body !== null) {
+      for (const field of ['access_token', 'refresh_token', 'id_token']) {
+        const value = (reply.body as Record<string, unknown>)[field];
+        if (typeof value === 'string') into.add(value);
+      }
+    }
+    return reply;
+  };
+}
+
+export interface HarnessOptions {
+  /** `{ DATABASE_URL }` for PostgreSQL; default a PGlite directory (a template copy) inside the harness's temp dir. */
+  readonly storeEnv?: Readonly<Record<string, string>>;
+  /** Gateway env for every process (SIGNAL_BUDGET_MS...). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly tokenTtlSeconds?: number;
+}
+
+export interface Harness {
+  readonly simulatorUrl: string;
+  readonly dir: string;
+  /** Env of a gateway process for this harness (tenants, store, `extra` last). */
+  env(extra?: Readonly<Record<string, string>>): Record<string, string>;
+  /** Spawns a gateway (LOG_LEVEL debug unless `extra` says otherwise) and waits until it listens. */
+  spawn(extra?: Readonly<Record<string, string>>): Promise<{ proc: GatewayProcess; url: string }>;
+  createCall(tenant?: ReliabilityTenant): Promise<string>;
+  /** Creates `n` contacts, `concurrency` at a time. */
+  createCalls(n: number, concurrency?: number): Promise<string[]>;
+  endContact(contactId: string): Promise<void>;
+  addFault(spec: Record<string, unknown>): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Every signal the simulator received. */
+  signals(): Promise<SimSignal[]>;
+  /** Every log line written so far by the simulator and every gateway process of this harness. */
+  logText(): string;
+  /** Tokens the simulator issued, as it sent them. */
+  issuedTokens(): string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'cxgw-rel-'));
+  const simLog = captureLogger();
+  const tokens = new Set<string>();
+  const seed = parseSeed({
+    businessUnits: [TENANT_A, TENANT_B].map((t) => ({ tenantId: t.cxoneTenantId, businessUnit: t.businessUnit, pseudoNumbers: [t.pseudoNumber] })),
+    apiClients: [TENANT_A, TENANT_B].map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret, businessUnit: t.businessUnit })),
+    accessKeys: [TENANT_A, TENANT_B].map((t) => ({
+      accessKeyId: t.accessKeyId,
+      accessKeySecret: t.accessKeySecret,
+      businessUnit: t.businessUnit,
+      permissions: ['signal'],
+    })),
+  });
+  const state = createSimulatorState(seed);
+  const sip = new SipAgent({ address: '127.0.0.1', log: simLog.log });
+  const closing = new AbortController();
+  // The default pipeline (fault injection) plus a tap behind it: faults still answer first.
+  const app = createSimulatorApp(state, {
+    log: simLog.log,
+    sip,
+    closing: closing.signal,
+    ...(options.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: options.tokenTtlSeconds }),
+    stages: [createFaultStage(state.faults), tokenTap(tokens)],
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const simulatorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sim = simControl(simulatorUrl);
+
+  const tenants = tenantsFile([TENANT_A, TENANT_B], simulatorUrl);
+  const tenantsPath = join(dir, 'tenants.json');
+  await writeFile(tenantsPath, tenants.json);
+  if (!options.storeEnv) await copyPgliteTemplate(join(dir, 'pglite'));
+
+  const processes: GatewayProcess[] = [];
+  const env = (extra: Readonly<Record<string, string>> = {}): Record<string, string> => ({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    TENANTS_FILE: tenantsPath,
+    ...(options.storeEnv ?? { DATA_DIR: join(dir, 'pglite') }),
+    ...tenants.env,
+    ...options.env,
+    ...extra,
+  });
+
+  const harness: Harness = {
+    simulatorUrl,
+    dir,
+    env,
+    async spawn(extra = {}) {
+      // Tests of a file share a harness's gateways (one test restarts it, the next uses it): they
+      // live until close(), or the file's end if a close was missed.
+      const proc = startGatewayProcess(env(extra), [], 'file');
+      processes.push(proc);
+      return { proc, url: await proc.ready };
+    },
+    async createCall(tenant = TENANT_A) {
+      return (await sim.createCall({ pseudoNumber: tenant.pseudoNumber })).contactId;
+    },
+    async createCalls(n, concurrency = 16) {
+      const ids: string[] = new Array<string>(n);
+      await pool(n, concurrency, async (i) => {
+        ids[i] = await harness.createCall();
+      });
+      return ids;
+    },
+    endContact: (contactId) => sim.endContact(contactId),
+    addFault: (spec) => sim.addFault(spec),
+    clearFaults: () => sim.clearFaults(),
+    signals: () => sim.signals(),
+    logText() {
+      const gateways = processes.map((p) => {
+        const { stdout, stderr } = p.output();
+        return `${stdout}\n${stderr}`;
+      });
+      return [simLog.text(), ...gateways].join('\n');
+    },
+    issuedTokens: () => [...tokens],
+    async close() {
+      await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+      closing.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sip.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Runs `task(0..n-1)` with at most `concurrency` at a time. */
+export async function pool(n: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const index = next++;
+      await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+}
+
+/** What a GraphQL POST answered (the body parsed, or `null` when it was not JSON). */
+export interface GqlAnswer<TData> {
+  readonly status: number;
+  readonly body: { data?: TData | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
+  readonly text: string;
+}
+
+/** POSTs a GraphQL request to `url` (a gateway base URL) with an API key; times out after `timeoutMs`. */
+export async function gql<TData>(url: string, key: string | null, query: string, variables: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<GqlAnswer<TData>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let body: GqlAnswer<TData>['body'] = null;
+  try {
+    body = JSON.parse(text) as GqlAnswer<TData>['body'];
+  } catch {
+    // left null: the caller asserts on status and text
+  }
+  return { status: res.status, body, text };
+}
+
+export const HANDOFF = /* GraphQL */ `id contactId state attempts lastError { code message upstreamStatus }`;
+export const SIGNAL = /* GraphQL */ `mutation Signal($input: SignalContactInput!) { signalContact(input: $input) { handoff { ${HANDOFF} } } }`;
+export const STATUS = /* GraphQL */ `query Status($contactId: String!) { handoffStatus(contactId: $contactId) { ${HANDOFF} } }`;
+
+export interface HandoffView {
+  readonly id: string;
+  readonly contactId: string;
+  readonly state: 'PENDING' | 'SIGNALED' | 'FAILED';
+  readonly attempts: number;
+  readonly lastError: { readonly code: string; readonly message: string; readonly upstreamStatus: number | null } | null;
+}
+
+/**
+ * Polls `handoffStatus` until the handoff leaves PENDING. The timeout is generous on purpose: it only
+ * bounds a hang on a loaded machine; what the handoff ended as is the test's assertion.
+ */
+export async function settle(url: string, contactId: string, timeoutMs = 30_000): Promise<HandoffView> {
+  return await vi.waitFor(
+    async () => {
+      const res = await gql<{ handoffStatus: HandoffView | null }>(url, TENANT_A.keys.read, STATUS, { contactId });
+      const h = res.body?.data?.handoffStatus;
+      if (!h || h.state === 'PENDING') throw new Error(`handoff of ${contactId} still ${h?.state ?? 'missing'}`);
+      return h;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
+}
+
+/** Every secret (of 6+ characters) found in `text`, as `secret…` prefixes so the report itself leaks nothing. */
+export function secretHits(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}…`);
+}
+
+const LIST = /* GraphQL */ `
+  query List($first: Int, $after: String, $state: HandoffState) {
+    handoffs(first: $first, after: $after, state: $state) {
+      edges { node { id contactId state attempts lastError { code message } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+interface ListPage {
+  handoffs: { edges: { node: Pick<HandoffView, 'id' | 'contactId' | 'state' | 'attempts' | 'lastError'> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+}
+
+/** Every handoff of tenant A (in `state`, or all), read page by page with the read key. */
+export async function listHandoffs(url: string, state: HandoffView['state'] | null): Promise<Pick<HandoffView, 'id' | 'contactId' | 'state' | 'attempts' | 'lastError'>[]> {
+  const out: Pick<HandoffView, 'id' | 'contactId' | 'state' | 'attempts' | 'lastError'>[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const res: GqlAnswer<ListPage> = await gql<ListPage>(url, TENANT_A.keys.read, LIST, { first: 100, after, state });
+    const page = res.body?.data?.handoffs;
+    if (!page) throw new Error(`handoffs query failed: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+    out.push(...page.edges.map((e) => e.node));
+    if (!page.pageInfo.hasNextPage) return out;
+    after = page.pageInfo.endCursor;
+  }
+}
+
+/** Polls `listHandoffs` until no handoff of tenant A is PENDING; resolves with all of them. */
+export async function allSettled(url: string, timeoutMs = 60_000): Promise<Pick<HandoffView, 'id' | 'contactId' | 'state' | 'attempts' | 'lastError'>[]> {
+  return await vi.waitFor(
+    async () => {
+      const all = await listHandoffs(url, null);
+      const pending = all.filter((h) => h.state === 'PENDING').length;
+      if (pending > 0) throw new Error(`${pending} of ${all.length} handoffs still PENDING`);
+      return all;
+    },
+    { timeout: timeoutMs, interval: 200 },
+  );
 }

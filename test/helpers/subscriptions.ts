@@ -10,6 +10,7 @@
  * ```
  */
 import { type Client, createClient } from 'graphql-ws';
+import { vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningGateway } from '../../src/main.js';
 
@@ -59,18 +60,65 @@ function wsUrl(gatewayUrl: string): string {
   return `${gatewayUrl.replace(/^http/, 'ws')}/graphql`;
 }
 
+/** One graphql-ws connection that can carry several subscriptions (`subscribe` opens one connection each). */
+export interface Connection {
+  subscribe<T = { handoffChanged: ChangedHandoff }>(query?: string, variables?: Record<string, unknown>): Subscriber<T>;
+  /** Resolves with the close code and reason once the socket closes; rejects after `timeoutMs`. */
+  closed(timeoutMs?: number): Promise<{ code: number; reason: string }>;
+  dispose(): Promise<void>;
+}
+
+export function connect(gatewayUrl: string, key: KeyParams): Connection {
+  let closeEvent: { code: number; reason: string } | null = null;
+  const closeWaiters = new Set<() => void>();
+  const subscribers = new Set<(code: number, reason: string) => void>();
+  const client: Client = createClient({
+    url: wsUrl(gatewayUrl),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    // Opened at once (not on the first subscribe), so a refused connection is seen as such.
+    lazy: false,
+    onNonLazyError: () => undefined,
+    connectionParams: key === null ? undefined : typeof key === 'string' ? { Authorization: `Bearer ${key}` } : key,
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        closeEvent ??= { code, reason: String(reason) };
+        for (const notify of [...subscribers]) notify(code, String(reason));
+        for (const wake of [...closeWaiters]) wake();
+      },
+    },
+  });
+  return {
+    subscribe: <T>(query: string = HANDOFF_CHANGED, variables: Record<string, unknown> = {}) => subscribeOn<T>(client, subscribers, query, variables),
+    closed: async (timeoutMs = 5_000) =>
+      await new Promise((resolve, reject) => {
+        const wake = (): void => {
+          if (closeEvent === null) return;
+          clearTimeout(timer);
+          closeWaiters.delete(wake);
+          resolve(closeEvent);
+        };
+        const timer = setTimeout(() => {
+          closeWaiters.delete(wake);
+          reject(new Error(`the connection did not close within ${timeoutMs} ms`));
+        }, timeoutMs);
+        closeWaiters.add(wake);
+        wake();
+      }),
+    dispose: async () => {
+      await client.dispose();
+    },
+  };
+}
+
 export function subscribe<T = { handoffChanged: ChangedHandoff }>(
   gatewayUrl: string,
   key: KeyParams,
   query: string = HANDOFF_CHANGED,
   variables: Record<string, unknown> = {},
 ): Subscriber<T> {
-  const received: T[] = [];
-  let end: SubscriptionEnd | null = null;
-  const waiters = new Set<() => void>();
-  const changed = (): void => {
-    for (const wake of [...waiters]) wake();
-  };
+  const subscribers = new Set<(code: number, reason: string) => void>();
   const client: Client = createClient({
     url: wsUrl(gatewayUrl),
     webSocketImpl: WebSocket,
@@ -79,12 +127,33 @@ export function subscribe<T = { handoffChanged: ChangedHandoff }>(
     on: {
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: string };
-        end ??= { kind: 'closed', code, reason: String(reason) };
-        changed();
+        for (const notify of [...subscribers]) notify(code, String(reason));
       },
     },
   });
-  client.subscribe<T>(
+  const subscriber = subscribeOn<T>(client, subscribers, query, variables);
+  return {
+    ...subscriber,
+    received: subscriber.received,
+    dispose: async () => {
+      await subscriber.dispose();
+      await client.dispose();
+    },
+  };
+}
+
+function subscribeOn<T>(client: Client, onClose: Set<(code: number, reason: string) => void>, query: string, variables: Record<string, unknown>): Subscriber<T> {
+  const received: T[] = [];
+  let end: SubscriptionEnd | null = null;
+  const waiters = new Set<() => void>();
+  const changed = (): void => {
+    for (const wake of [...waiters]) wake();
+  };
+  onClose.add((code, reason) => {
+    end ??= { kind: 'closed', code, reason };
+    changed();
+  });
+  const unsubscribe = client.subscribe<T>(
     { query, variables },
     {
       next: (result) => {
@@ -151,29 +220,31 @@ export function subscribe<T = { handoffChanged: ChangedHandoff }>(
       ),
     ended: async (timeoutMs = 5_000) => await until(() => end ?? undefined, timeoutMs, 'the end of the subscription'),
     dispose: async () => {
-      await client.dispose();
+      unsubscribe();
     },
   };
 }
 
-/** Current value of a gauge of the gateway's registry. */
-async function gauge(gateway: RunningGateway, name: string): Promise<number> {
+/** Current value of a metric of the gateway's registry (the series with `labels`, or the first). */
+export async function gauge(gateway: RunningGateway, name: string, labels?: Record<string, string>): Promise<number> {
   const metric = gateway.metrics.registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
-  return values[0]?.value ?? 0;
+  if (labels === undefined) return values[0]?.value ?? 0;
+  const series = values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value));
+  return series?.value ?? 0;
 }
 
 /**
  * Waits until the gateway has `count` subscriptions registered with its pubsub: from then on no
  * published change can be missed by them. Polls the `cxgw_subscriptions_active` gauge.
  */
-export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const active = await gauge(gateway, 'cxgw_subscriptions_active');
-    if (active === count) return;
-    if (Date.now() > deadline) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export async function waitForSubscriptions(gateway: RunningGateway, count: number, timeoutMs = 10_000): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const active = await gauge(gateway, 'cxgw_subscriptions_active');
+      if (active !== count) throw new Error(`expected ${count} active subscriptions, the gateway has ${active}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }

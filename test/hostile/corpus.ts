@@ -146,8 +146,14 @@ const limits: HostileCase[] = [
   { name: '5,000 tokens of __typename', body: op(`{ ${fields(5_000, '__typename')} }`), expect: TOO_COMPLEX },
   { name: '10,000 tokens of __typename (over the body limit first)', body: op(`{ ${fields(10_000, '__typename')} }`), expect: TOO_LARGE },
   { name: '3,001 tokens', body: op(`{ ${fields(2999, '__typename')} }`), expect: TOO_COMPLEX },
-  { name: '21 directives (limit 20)', body: op(`{ ${Array.from({ length: 21 }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`), expect: TOO_COMPLEX },
+  { name: '21 directives (limit 20)', body: op(`{ ${fields(21, '__typename @include(if: true)')} }`), expect: TOO_COMPLEX },
+  { name: '20 directives (at the limit) are served', body: op(`{ ${fields(20, '__typename @include(if: true)')} }`), expect: { status: 200, code: null } },
   { name: '200 directives on aliased typenames', body: op(`{ ${Array.from({ length: 200 }, (_, i) => `t${i}: __typename @skip(if: false)`).join(' ')} }`), expect: TOO_COMPLEX },
+  // `__typename` aliases count like any other (graphql-armor exempts them by default).
+  { name: '16 __typename aliases (limit 15)', body: op(`{ ${aliases(16, '__typename')} }`), expect: TOO_COMPLEX },
+  { name: '900 __typename aliases', body: op(`{ ${aliases(900, '__typename')} }`), expect: TOO_COMPLEX },
+  { name: '16 __typename aliases inside a field', auth: 'read', body: op(`{ handoffStatus(contactId: "1") { ${aliases(16, '__typename')} } }`), expect: TOO_COMPLEX },
+  { name: '15 __typename aliases (at the limit) are served', body: op(`{ ${aliases(15, '__typename')} }`), expect: { status: 200, code: null } },
   { name: 'a repeated directive on one field', body: op(`{ __typename ${'@skip(if: false) '.repeat(5)} }`), expect: INVALID },
   { name: 'unknown directives', body: op('{ __typename @evil @evil2(x: 1) }'), expect: INVALID },
   { name: '1,000 nested selection sets', body: op(`{ ${'a { '.repeat(1000)}b${' }'.repeat(1000)} }`), expect: TOO_COMPLEX },
@@ -259,7 +265,7 @@ const INVITE_LINES = [
   'Call-ID: a84b4c76e66710@127.0.0.1',
   'CSeq: 314159 INVITE',
   'Contact: <sip:cxone@127.0.0.1>',
-  'X-ContactID: 123456789012',
+  'X-InContact-ContactId: 123456789012',
   'Content-Length: 0',
 ];
 const without = (header: string): string[] => INVITE_LINES.filter((l) => !l.toLowerCase().startsWith(`${header.toLowerCase()}:`));
@@ -275,13 +281,13 @@ const sipGarbage: readonly [string, string][] = [
   ['no To header', sipBase(without('To'))],
   ['no From header', sipBase(without('From'))],
   ['no Call-ID header', sipBase(without('Call-ID'))],
-  ['no contact-id header', sipBase(without('X-ContactID'))],
+  ['no contact-id header', sipBase(without('X-InContact-ContactId'))],
   ['no Via header', sipBase(without('Via'))],
   ['no CSeq header', sipBase(without('CSeq'))],
-  ['a contact id with letters', sipBase(withLine(8, 'X-ContactID: 12ab'))],
-  ['a contact id of 30 digits', sipBase(withLine(8, `X-ContactID: ${'1'.repeat(30)}`))],
-  ['two contact-id headers', sipBase([...INVITE_LINES.slice(0, 9), 'X-ContactID: 999', ...INVITE_LINES.slice(9)])],
-  ['CRLF injection in a header value', sipBase(withLine(4, 'From: <sip:+15557654321@127.0.0.1>;tag=1\r\nX-ContactID: 666'))],
+  ['a contact id with letters', sipBase(withLine(8, 'X-InContact-ContactId: 12ab'))],
+  ['a contact id of 30 digits', sipBase(withLine(8, `X-InContact-ContactId: ${'1'.repeat(30)}`))],
+  ['two contact-id headers', sipBase([...INVITE_LINES.slice(0, 9), 'X-InContact-ContactId: 999', ...INVITE_LINES.slice(9)])],
+  ['CRLF injection in a header value', sipBase(withLine(4, 'From: <sip:+15557654321@127.0.0.1>;tag=1\r\nX-InContact-ContactId: 666'))],
   ['a bare LF inside a header value', sipBase(withLine(5, 'Call-ID: abc\ndef'))],
   ['a NUL in a header', sipBase(withLine(5, 'Call-ID: abc\u0000def'))],
   ['a header without a colon', sipBase(withLine(6, 'CSeq 314159 INVITE'))],
@@ -289,6 +295,9 @@ const sipGarbage: readonly [string, string][] = [
   ['2,000 headers (over MAX_SIP_INVITE_BYTES)', sipBase([...INVITE_LINES, ...Array.from({ length: 2_000 }, (_, i) => `X-H${i}: v`)])],
   ['a folded line before the first header', sipBase([INVITE_LINES[0] as string, ' continued', ...INVITE_LINES.slice(1)])],
   ['binary garbage', '\u0000\u00ff\u00fe\u0001INVITE\u0002'],
+  // Issue 13 defect 8: a URI inside the quoted display name is not the pseudo number; the real one is unknown.
+  ['a known pseudo number quoted in the To display name', sipBase(INVITE_LINES.map((l, i) => (i === 0 ? 'INVITE sip:voice-agent@voice-agent.invalid SIP/2.0' : i === 3 ? 'To: "<sip:+15550100001@voice-agent.invalid>" <sip:+15559999999@voice-agent.invalid>' : l)))],
+  ['an unterminated quoted display name in To', sipBase(withLine(3, 'To: "<sip:+15550100001@voice-agent.invalid>'))],
   ['an unknown pseudo number', sipBase([...withLine(0, 'INVITE sip:+15559999999@voice-agent.invalid SIP/2.0').map((l) => l.replace('+15550100001', '+15559999999'))])],
 ];
 const sip: HostileCase[] = [
@@ -300,6 +309,23 @@ const sip: HostileCase[] = [
   { name: 'registerCall: sipInvite is null', body: op(REGISTER, { sipInvite: null }), expect: { status: 400, code: 'BAD_USER_INPUT', field: null } },
   { name: "registerCall: an INVITE to another tenant's pseudo number", body: op(REGISTER, { sipInvite: sipBase(INVITE_LINES.map((l) => l.replaceAll('+15550100001', '+15550100002'))) }), expect: { status: 403, code: 'FORBIDDEN' } },
   { name: 'registerCall: a valid INVITE is served', body: op(REGISTER, { sipInvite: '$INVITE' }), expect: { status: 200, code: null } },
+  // Context headers never refuse the call (issue 12 §2): each bad one is left null with a warning.
+  ...(
+    [
+      ['not JSON', '{"ivaParams":'],
+      ['nested 3,000 deep', `${'['.repeat(3000)}${']'.repeat(3000)}`],
+      ['12 KB of JSON', JSON.stringify({ blob: 'b'.repeat(12_000) })],
+      ['an escaped NUL (jsonb cannot store it)', '{"a":"\\u0000"}'],
+      ['a lone surrogate (jsonb cannot store it)', '["\\udfff"]'],
+      ['a raw NUL', '{"a":"\u0000"}'],
+    ] as const
+  ).map(
+    ([what, json]): HostileCase => ({
+      name: `registerCall: X-CXone-Custom ${what} still records the call`,
+      body: op(REGISTER, { sipInvite: sipBase([...INVITE_LINES.slice(0, -1), `X-CXone-Custom: ${json}`, 'Content-Length: 0']) }),
+      expect: { status: 200, code: null },
+    }),
+  ),
 ];
 
 const auth: HostileCase[] = [
@@ -335,4 +361,30 @@ export const HOSTILE_CORPUS: readonly HostileCase[] = [
   ...context,
   ...sip,
   ...auth,
+];
+
+/** A hostile graphql-ws subscription (tenant A's read key, the `prod` gateway, default limits). */
+export interface HostileWsCase {
+  readonly name: string;
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  /** The subscription's `errors[0].extensions.code`; `null` when it is served. */
+  readonly expect: { readonly code: string | null };
+}
+
+const changed = (selection: string): string => `subscription { handoffChanged { ${selection} } }`;
+
+/** The limits HTTP applies hold over graphql-ws too, with the same codes (issue 13, defect 2). */
+export const HOSTILE_WS_CORPUS: readonly HostileWsCase[] = [
+  { name: 'ws: 900 aliases of context', query: changed(aliases(900, 'context')), expect: TOO_COMPLEX },
+  { name: 'ws: 200 aliases of id', query: changed(aliases(200, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: 300 aliases of call { contactId }', query: changed(aliases(300, 'call { contactId }')), expect: TOO_COMPLEX },
+  { name: 'ws: 16 aliases (limit 15)', query: changed(aliases(16, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: 16 __typename aliases (limit 15)', query: changed(`id ${aliases(16, '__typename')}`), expect: TOO_COMPLEX },
+  { name: 'ws: 900 __typename aliases', query: changed(`id ${aliases(900, '__typename')}`), expect: TOO_COMPLEX },
+  { name: 'ws: 100 directives', query: changed(fields(100, 'id @include(if: true)')), expect: TOO_COMPLEX },
+  { name: 'ws: 21 directives (limit 20)', query: changed(fields(21, 'id @skip(if: false)')), expect: TOO_COMPLEX },
+  { name: 'ws: 3,001 tokens', query: changed(fields(3_000, 'id')), expect: TOO_COMPLEX },
+  { name: 'ws: a query is refused', query: '{ __typename }', expect: BAD_REQUEST },
+  { name: 'ws: 15 aliases (at the limit) are served', query: changed(aliases(15, 'id')), expect: { code: null } },
 ];

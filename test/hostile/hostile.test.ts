@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/database.js';
-import { configuredSecrets, gql, type Harness, type HandoffView, REVOKED_KEY, secretHits, SIGNAL, startHarness, TENANT_A, TENANT_B } from '../reliability/harness.js';
-import { type Auth, HOSTILE_CORPUS, type HostileCase } from './corpus.js';
+import { configuredSecrets, gql, type Harness, type HandoffView, REVOKED_KEY, secretHits, SIGNAL, startHarness, TENANT_A, TENANT_B } from '../helpers/stack.js';
+import { subscribe } from '../helpers/subscriptions.js';
+import { type Auth, HOSTILE_CORPUS, HOSTILE_WS_CORPUS, type HostileCase, type HostileWsCase } from './corpus.js';
 
 const STACK_TRACE = /\n\s+at\s|\bat .+:\d+:\d+\)|node_modules|\.[jt]s:\d+/;
 
@@ -116,6 +117,34 @@ describe(`hostile input corpus (${HOSTILE_CORPUS.length} cases)`, () => {
     expect(secretHits(text, [...configuredSecrets(), ...h.issuedTokens()])).toEqual([]);
     if (body !== undefined && body.length >= 40) expect(text.includes(body)).toBe(false);
     for (const s of longStrings(body ?? '')) expect(text.includes(s)).toBe(false);
+  });
+
+  /** The prod gateway's `cxgw_subscriptions_active`, read from /metrics. */
+  const activeSubscriptions = async (): Promise<number> => {
+    const text = await (await fetch(`${urls.prod}/metrics`)).text();
+    return Number(/^cxgw_subscriptions_active (\d+)$/m.exec(text)?.[1] ?? NaN);
+  };
+  const waitForActive = async (count: number): Promise<void> => {
+    for (let i = 0; i < 500 && (await activeSubscriptions()) !== count; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await activeSubscriptions()).toBe(count);
+  };
+
+  it.each(HOSTILE_WS_CORPUS.map((c) => [c.name, c] as const))('%s', async (_name, c: HostileWsCase) => {
+    const sub = subscribe(urls.prod, TENANT_A.keys.read, c.query, c.variables ?? {});
+    try {
+      if (c.expect.code === null) {
+        await waitForActive(1);
+      } else {
+        const end = await sub.ended(15_000);
+        expect(end.kind).toBe('errors');
+        const error = end.kind === 'errors' ? end.errors[0] : undefined;
+        expect(error?.extensions?.['code']).toBe(c.expect.code);
+        expect(JSON.stringify(end)).not.toMatch(STACK_TRACE);
+      }
+    } finally {
+      await sub.dispose();
+    }
+    await waitForActive(0);
   });
 
   it('both gateways are still up and healthy after the corpus', async () => {

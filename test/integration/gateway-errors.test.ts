@@ -12,6 +12,7 @@ import { StoreUnavailableError } from '../../src/handoff/errors.js';
 import { createStore } from '../../src/store/create-store.js';
 import { type HandoffStore } from '../../src/handoff/ports.js';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
+import { copyPgliteTemplate } from '../helpers/pglite.js';
 import { firstError, LIST, REGISTER, RETRY, SIGNAL, signal, STATUS } from './gateway-operations.js';
 
 type Failure = 'none' | 'unavailable' | 'bug';
@@ -39,6 +40,7 @@ describe('gateway request errors', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxgw-errors-'));
+    await copyPgliteTemplate(join(dir, 'pglite'));
     const store = await createStore({ kind: 'pglite', dataDir: join(dir, 'pglite') }, { log: pino({ level: 'silent' }) });
     stack = await startStack({ env: { BODY_LIMIT_BYTES: '4096', MAX_CONTEXT_BYTES: '1024', MAX_QUERY_COMPLEXITY: '60' }, deps: { store: failingStore(store, () => failure) } });
   });

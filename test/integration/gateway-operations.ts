@@ -1,4 +1,5 @@
 /** GraphQL documents and small helpers shared by the gateway integration suites. */
+import { vi } from 'vitest';
 import { type Stack } from '../helpers/stack.js';
 
 export const HANDOFF_FIELDS = /* GraphQL */ `
@@ -47,16 +48,17 @@ export async function signal(stack: Stack, input: Record<string, unknown>, key?:
   return res.body.data.signalContact.handoff;
 }
 
-/** Polls `handoffStatus` until the handoff leaves PENDING (or the timeout passes). */
-export async function settled(stack: Stack, contactId: string, key?: string, timeoutMs = 15_000): Promise<HandoffView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await stack.gql<{ handoffStatus: HandoffView | null }>(STATUS, { contactId }, key);
-    const handoff = res.body.data?.handoffStatus;
-    if (handoff && handoff.state !== 'PENDING') return handoff;
-    if (Date.now() > deadline) throw new Error(`handoff of ${contactId} still ${handoff?.state ?? 'missing'} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls `handoffStatus` until the handoff leaves PENDING; the timeout only bounds a hang on a loaded machine. */
+export async function settled(stack: Stack, contactId: string, key?: string, timeoutMs = 30_000): Promise<HandoffView> {
+  return await vi.waitFor(
+    async () => {
+      const res = await stack.gql<{ handoffStatus: HandoffView | null }>(STATUS, { contactId }, key);
+      const handoff = res.body.data?.handoffStatus;
+      if (!handoff || handoff.state === 'PENDING') throw new Error(`handoff of ${contactId} still ${handoff?.state ?? 'missing'}`);
+      return handoff;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 export function firstError(res: { body: { errors?: readonly { extensions?: Record<string, unknown> }[] } }): Record<string, unknown> | undefined {

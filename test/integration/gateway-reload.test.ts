@@ -55,7 +55,8 @@ describe('tenants reload on SIGHUP', () => {
     const env = stack.gatewayEnv();
     file = env.TENANTS_FILE ?? '';
     original = JSON.parse(await readFile(file, 'utf8')) as TenantsFile;
-    proc = startGatewayProcess({ ...env, LOG_LEVEL: 'info' });
+    // Started for the whole file: both tests use it.
+    proc = startGatewayProcess({ ...env, LOG_LEVEL: 'info' }, [], 'file');
     url = await proc.ready;
   });
 

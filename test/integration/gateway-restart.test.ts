@@ -2,9 +2,9 @@
  * Durability across a restart on the same PGlite data directory: handoffs survive, and a handoff
  * left PENDING by a gateway that was closed mid-attempt is finished by the next one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
-import { BY_ID, settled, SIGNAL, signal, type HandoffView } from './gateway-operations.js';
+import { BY_ID, settled, SIGNAL, signal, STATUS, type HandoffView } from './gateway-operations.js';
 
 describe('gateway restart on the same data directory', () => {
   let stack: Stack;
@@ -16,7 +16,9 @@ describe('gateway restart on the same data directory', () => {
 
   it('keeps SIGNALED handoffs and finishes a PENDING one', async () => {
     const doneCall = await stack.sim.createCall();
-    const done = await signal(stack, { contactId: doneCall.contactId, params: ['before'] });
+    await signal(stack, { contactId: doneCall.contactId, params: ['before'] });
+    // SIGNALED, whether within the 200 ms wait or (on a loaded machine) just after it.
+    const done = await settled(stack, doneCall.contactId, STACK_KEYS.read);
     expect(done.state).toBe('SIGNALED');
 
     await stack.sim.addFault({ route: 'signal', kind: 'delay', delayMs: 3000, count: 1 });
@@ -43,7 +45,11 @@ describe('gateway restart on the same data directory', () => {
     const call = await stack.sim.createCall();
     const url = stack.gatewayUrl;
     const inFlight = stack.gql<{ signalContact: { handoff: HandoffView } }>(SIGNAL, { input: { contactId: call.contactId, params: ['in-flight'] } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight: the gateway has stored the PENDING row and is waiting on CXone (held by the fault).
+    await vi.waitFor(async () => expect((await stack.gql<{ handoffStatus: HandoffView | null }>(STATUS, { contactId: call.contactId }, STACK_KEYS.read)).body.data?.handoffStatus).toBeTruthy(), {
+      timeout: 10_000,
+      interval: 10,
+    });
     await stack.stopGateway();
     const res = await inFlight;
     expect(res.status).toBe(200);

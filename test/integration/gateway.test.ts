@@ -4,6 +4,7 @@
  * screen-pop tool then reads.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEMO_CONTEXT } from '../../simulator/index.js';
 import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
 import { BY_ID, LIST, REGISTER, signal, STATUS, type HandoffView } from './gateway-operations.js';
 
@@ -65,5 +66,47 @@ describe.each(['pglite', 'postgres'] as const)('gateway happy path (%s store)', 
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(`${stack.gatewayUrl}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  // Issue 12 §2. After the metrics test, which counts this suite's handoffs.
+  const REGISTER_CXONE = /* GraphQL */ `
+    mutation Register($sipInvite: String!) { registerCall(sipInvite: $sipInvite) { contactId masterContactId cxoneContext warnings } }
+  `;
+  const masterOf = async (contactId: string): Promise<string> =>
+    ((await (await fetch(`${stack.simulatorUrl}/_sim/contacts/${contactId}`)).json()) as { masterContactId: string }).masterContactId;
+
+  it("records the spawned contact id, its master and CXone's JSON context from the simulator's INVITE", async () => {
+    const call = await stack.sim.createCall();
+    const master = await masterOf(call.contactId);
+    expect(master).not.toBe(call.contactId);
+    const registered = await stack.gql(REGISTER_CXONE, { sipInvite: call.invite });
+    expect(registered.body).toEqual({
+      data: { registerCall: { contactId: call.contactId, masterContactId: master, cxoneContext: { ...DEMO_CONTEXT }, warnings: [] } },
+    });
+  });
+
+  it('keeps the call when one context header is bad JSON: that context is null and a warning names the header', async () => {
+    const call = await stack.sim.createCall();
+    const invite = call.invite.replace(/\r\nX-CXone-Custom: [^\r]*\r\n/, '\r\nX-CXone-Custom: {"ivaParams": "unterminated\r\n');
+    expect(invite).not.toBe(call.invite);
+    const registered = await stack.gql(REGISTER_CXONE, { sipInvite: invite });
+    expect(registered.status).toBe(200);
+    const kept = {
+      masterContactId: await masterOf(call.contactId),
+      cxoneContext: { standard: DEMO_CONTEXT.standard, custom: null, extended: DEMO_CONTEXT.extended },
+      warnings: ['X-CXone-Custom: not valid JSON; its context is left null.'],
+    };
+    expect(registered.body).toEqual({ data: { registerCall: { contactId: call.contactId, ...kept } } });
+
+    // The call is there for the handoff, and the spawned contact is the one CXone gets the signal for.
+    const handoff = await signal(stack, { contactId: call.contactId, params: ['billing'] });
+    expect(handoff).toMatchObject({ state: 'SIGNALED', call: { contactId: call.contactId } });
+    const status = await stack.gql<{ handoffStatus: { call: unknown } }>(
+      'query S($c: String!) { handoffStatus(contactId: $c) { call { masterContactId cxoneContext warnings } } }',
+      { c: call.contactId },
+      STACK_KEYS.read,
+    );
+    expect(status.body.data?.handoffStatus.call).toEqual(kept);
+    expect(await stack.sim.signals(call.contactId)).toHaveLength(1);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/handoff/errors.js';
 import { type Handoff } from '../../src/handoff/model.js';
 import { HandoffService } from '../../src/handoff/handoff.service.js';
@@ -13,7 +13,7 @@ import { createStore } from '../../src/store/create-store.js';
 import { type HandoffStore } from '../../src/handoff/ports.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTempPostgres } from '../helpers/postgres.js';
-import { eventually, FakeNiceClient, niceTenant, recordingLogger, slow } from '../unit/handoff-fakes.js';
+import { FakeNiceClient, niceTenant, recordingLogger, slow } from '../unit/handoff-fakes.js';
 
 const OPTIONS = { waitMs: 2_000, budgetMs: 2_000, leaseMs: 5_000, workerIntervalMs: 10, workerBatch: 5, stopTimeoutMs: 2_000 };
 
@@ -87,10 +87,14 @@ describe('HandoffService on PostgreSQL', () => {
     const nice = new FakeNiceClient(slow(5));
     const replicas = [service(stores[0] as HandoffStore, nice, 'a'), service(stores[1] as HandoffStore, nice, 'b')];
     replicas.forEach((r) => r.start());
-    const done = await eventually(async () => {
-      const page = await first.list({ tenantId, limit: 100, after: null, state: 'SIGNALED', contactId: null });
-      return page.length === ids.length ? page : undefined;
-    }, 20_000);
+    const done = await vi.waitFor(
+      async () => {
+        const page = await first.list({ tenantId, limit: 100, after: null, state: 'SIGNALED', contactId: null });
+        expect(page).toHaveLength(ids.length);
+        return page;
+      },
+      { timeout: 20_000 },
+    );
     await Promise.all(replicas.map((r) => r.stop()));
 
     const mine = nice.calls.filter((c) => c.tenant.id === tenantId).map((c) => c.contactId);

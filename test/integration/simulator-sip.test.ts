@@ -1,8 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO } from '../../simulator/index.js';
-import { createCall, eventually, passwordGrant, useSimulator } from './simulator-harness.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEMO, DEMO_CONTEXT } from '../../simulator/index.js';
+import { exitOf, spawnChild } from '../helpers/processes.js';
+import { requireTool } from '../helpers/tools.js';
+import { createCall, passwordGrant, useSimulator } from './simulator-harness.js';
+
+const SIPP = requireTool('sipp');
 
 interface Sip {
   readonly startLine: string;
@@ -99,8 +102,18 @@ describe('simulator: SIP dialog over UDP', () => {
     const [call] = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${contactId}`)).json()) as { dialog: string }[];
     return call?.dialog ?? 'missing';
   };
-  const dialogBecomes = (contactId: string, dialog: string): Promise<string> =>
-    eventually(async () => ((await dialogOf(contactId)) === dialog ? dialog : undefined));
+  const dialogBecomes = (contactId: string, dialog: string): Promise<void> =>
+    vi.waitFor(async () => expect(await dialogOf(contactId)).toBe(dialog), { timeout: 10_000 });
+  /** The first `method` request the peer received, once it has one. */
+  const firstRequest = (method: string): Promise<Sip> =>
+    vi.waitFor(
+      () => {
+        const [request] = peer.requests(method);
+        if (!request) throw new Error(`the peer has received no ${method} yet`);
+        return request;
+      },
+      { timeout: 10_000 },
+    );
 
   it('sends the INVITE, ACKs the 200, and BYEs when the contact ends through the API', async () => {
     const call = await createCall(sim.current.url, { pseudoNumber: DEMO.pseudoNumber, sipTarget: `udp:127.0.0.1:${peer.port}` });
@@ -108,12 +121,18 @@ describe('simulator: SIP dialog over UDP', () => {
 
     const [invite] = peer.requests('INVITE');
     expect(invite?.startLine).toBe(`INVITE sip:${DEMO.pseudoNumber}@127.0.0.1:${peer.port} SIP/2.0`);
-    expect(invite?.headers.get('x-contactid')).toBe(call.contactId);
+    expect(invite?.headers.get('x-incontact-contactid')).toBe(call.contactId);
+    const [record] = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as { masterContactId: string }[];
+    expect(invite?.headers.get('x-incontact-masterid')).toBe(record?.masterContactId);
+    expect(record?.masterContactId).not.toBe(call.contactId);
+    expect(JSON.parse(invite?.headers.get('x-cxone') ?? '')).toEqual(DEMO_CONTEXT.standard);
+    expect(JSON.parse(invite?.headers.get('x-cxone-custom') ?? '')).toEqual(DEMO_CONTEXT.custom);
+    expect(JSON.parse(invite?.headers.get('x-cxone-extended') ?? '')).toEqual(DEMO_CONTEXT.extended);
     expect(invite?.headers.get('call-id')).toBe(call.callId);
     const simPort = peer.received[0]?.port;
     expect(invite?.headers.get('via')).toContain(`127.0.0.1:${simPort};branch=z9hG4bK`);
 
-    const [ack] = await eventually(async () => (peer.requests('ACK').length > 0 ? peer.requests('ACK') : undefined));
+    const ack = await firstRequest('ACK');
     expect(ack?.startLine).toBe(`ACK sip:agent@127.0.0.1:${peer.port} SIP/2.0`);
     expect(ack?.headers.get('cseq')).toBe('1 ACK');
     expect(ack?.headers.get('call-id')).toBe(call.callId);
@@ -129,7 +148,7 @@ describe('simulator: SIP dialog over UDP', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(end.status).toBe(202);
-    const [bye] = await eventually(async () => (peer.requests('BYE').length > 0 ? peer.requests('BYE') : undefined));
+    const bye = await firstRequest('BYE');
     expect(bye?.startLine).toBe(`BYE sip:agent@127.0.0.1:${peer.port} SIP/2.0`);
     expect(bye?.headers.get('cseq')).toBe('2 BYE');
     expect(bye?.headers.get('call-id')).toBe(call.callId);
@@ -161,10 +180,10 @@ describe('simulator: SIP dialog over UDP', () => {
       answer(message, reply);
     };
     const call = await createCall(sim.current.url, { pseudoNumber: DEMO.pseudoNumber, sipTarget: `udp:127.0.0.1:${peer.port}` });
-    await eventually(async () => (peer.requests('ACK').length === 1 ? true : undefined));
+    await vi.waitFor(() => expect(peer.requests('ACK')).toHaveLength(1), { timeout: 10_000 });
     expect(invite).toBeDefined();
     replyAgain?.('200 OK');
-    await eventually(async () => (peer.requests('ACK').length === 2 ? true : undefined));
+    await vi.waitFor(() => expect(peer.requests('ACK')).toHaveLength(2), { timeout: 10_000 });
     expect(await dialogOf(call.contactId)).toBe('confirmed');
   });
 
@@ -177,10 +196,10 @@ describe('simulator: SIP dialog over UDP', () => {
     };
     const call = await createCall(sim.current.url, { pseudoNumber: DEMO.pseudoNumber, sipTarget: `udp:127.0.0.1:${peer.port}` });
     await dialogBecomes(call.contactId, 'inviting');
-    await eventually(async () => (answer === undefined ? undefined : true));
+    await vi.waitFor(() => expect(answer).toBeDefined(), { timeout: 10_000 });
     expect((await fetch(`${sim.current.url}/_sim/contacts/${call.contactId}/end`, { method: 'POST' })).status).toBe(202);
     answer?.();
-    await eventually(async () => (peer.requests('BYE').length === 1 ? true : undefined));
+    await vi.waitFor(() => expect(peer.requests('BYE')).toHaveLength(1), { timeout: 10_000 });
     expect(peer.requests('ACK')).toHaveLength(1);
     await dialogBecomes(call.contactId, 'terminated');
   });
@@ -189,7 +208,7 @@ describe('simulator: SIP dialog over UDP', () => {
     peer.onInvite = (_, reply) => reply('486 Busy Here');
     const call = await createCall(sim.current.url, { pseudoNumber: DEMO.pseudoNumber, sipTarget: `udp:127.0.0.1:${peer.port}` });
     await dialogBecomes(call.contactId, 'terminated');
-    const [ack] = await eventually(async () => (peer.requests('ACK').length > 0 ? peer.requests('ACK') : undefined));
+    const ack = await firstRequest('ACK');
     const [invite] = peer.requests('INVITE');
     expect(ack?.headers.get('via')).toBe(invite?.headers.get('via')); // same transaction as the INVITE
     expect(ack?.startLine).toBe(invite?.startLine.replace('INVITE', 'ACK'));
@@ -211,7 +230,14 @@ describe('simulator: SIP dialog over UDP', () => {
       'Content-Length: 0',
     ];
     peer.send(`${bye.join(CRLF)}${CRLF}${CRLF}`, simPort);
-    const ok = await eventually(async () => peer.received.map(({ message }) => message).find((message) => message.headers.get('cseq') === '1 BYE'));
+    const ok = await vi.waitFor(
+      () => {
+        const answer = peer.received.map(({ message }) => message).find((message) => message.headers.get('cseq') === '1 BYE');
+        if (!answer) throw new Error('no answer to the BYE yet');
+        return answer;
+      },
+      { timeout: 10_000 },
+    );
     expect(ok.startLine).toBe('SIP/2.0 200 OK');
     expect(ok.headers.get('via')).toContain('branch=z9hG4bKpeerbye1');
     await dialogBecomes(call.contactId, 'terminated');
@@ -220,37 +246,27 @@ describe('simulator: SIP dialog over UDP', () => {
   });
 });
 
-describe('simulator: SIP dialog with a real sipp UAS', () => {
+describe.skipIf(SIPP === null)('simulator: SIP dialog with a real sipp UAS', () => {
   const sim = useSimulator();
-  let sipp: ChildProcess | undefined;
-  afterAll(() => {
-    if (sipp?.exitCode === null) sipp.kill('SIGKILL');
-  });
 
   it('completes one call with `sipp -sn uas`: INVITE, 180/200, ACK, BYE on end; sipp exits 0', { timeout: 30_000 }, async () => {
     const port = await freeUdpPort();
     let output = '';
-    sipp = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-nostdin', '-timeout', '25s', '-timeout_error'], {
+    // Killed with its process group when this test ends, whatever the outcome (helpers/processes.ts).
+    const sipp = spawnChild(SIPP ?? 'sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-nostdin', '-timeout', '25s', '-timeout_error'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<number | null>((resolve, reject) => {
-      sipp?.once('error', (error) => reject(new Error(`cannot run sipp (apt-get install sip-tester): ${error.message}`)));
-      sipp?.once('exit', (code) => resolve(code));
-    });
+    const exited = exitOf(sipp);
     sipp.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
     sipp.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
 
     const call = await createCall(sim.current.url, { pseudoNumber: DEMO.pseudoNumber, sipTarget: `udp:127.0.0.1:${port}` });
-    await eventually(async () => {
-      const [record] = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as { dialog: string }[];
-      return record?.dialog === 'confirmed' ? true : undefined;
-    }, 10_000);
+    const dialog = async (): Promise<string | undefined> =>
+      ((await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as { dialog: string }[])[0]?.dialog;
+    await vi.waitFor(async () => expect(await dialog()).toBe('confirmed'), { timeout: 10_000 });
     expect((await fetch(`${sim.current.url}/_sim/contacts/${call.contactId}/end`, { method: 'POST' })).status).toBe(202);
-    await eventually(async () => {
-      const [record] = (await (await fetch(`${sim.current.url}/_sim/calls?contactId=${call.contactId}`)).json()) as { dialog: string }[];
-      return record?.dialog === 'terminated' ? true : undefined;
-    }, 10_000);
-    const code = await exited;
+    await vi.waitFor(async () => expect(await dialog()).toBe('terminated'), { timeout: 10_000 });
+    const { code } = await exited;
     expect(code, output).toBe(0);
   });
 });

@@ -8,9 +8,11 @@ import pg from 'pg';
 import { type HandoffError } from '../../src/handoff/model.js';
 import { type StoreConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
+import { migrations } from '../../src/store/migrations.js';
 import { type HandoffStore, type NewHandoff } from '../../src/handoff/ports.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { recordingLogger, tempDir } from '../unit/handoff-fakes.js';
+import { recordingLogger } from '../unit/handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
 
 interface Backend {
   /** A config for a fresh database, and how to remove it. */
@@ -24,7 +26,8 @@ const backends: [string, Backend][] = [
     'pglite',
     {
       async fresh() {
-        const dir = await tempDir();
+        // A copy of the template: the migrations still run on it (no initdb per test).
+        const dir = await pgliteDataDir();
         return { config: { kind: 'pglite', dataDir: dir.path }, cleanup: dir.remove };
       },
       async migrationCount(config) {
@@ -105,7 +108,7 @@ describe.each(backends)('HandoffStore on %s', (_name, backend) => {
   it('applies the migrations once and records them; reopening applies nothing new', async () => {
     expect(log.entries.some((e) => e.msg === 'store migrations applied')).toBe(true);
     await store.close();
-    expect(await backend.migrationCount(config)).toBe(1);
+    expect(await backend.migrationCount(config)).toBe(migrations.length);
     const log2 = recordingLogger();
     store = await createStore(config, { log: log2 });
     await store.ping();
@@ -299,9 +302,19 @@ describe.each(backends)('HandoffStore on %s', (_name, backend) => {
 
   it('upserts and reads calls per tenant', async () => {
     const [a, b] = [tenant(), tenant()];
-    const call = { tenantId: a, contactId: '555', pseudoNumber: '+15550100001', from: '+15551230000', sipCallId: 'c1@x', receivedAt: at(1) };
+    const call = {
+      tenantId: a,
+      contactId: '555',
+      pseudoNumber: '+15550100001',
+      from: '+15551230000',
+      sipCallId: 'c1@x',
+      receivedAt: at(1),
+      masterContactId: '554',
+      cxoneContext: { standard: { ani: '+15551230000', n: [1, { deep: true }] }, custom: { ivaParams: '{"tier":"gold"}' }, extended: null },
+      warnings: ['X-CXone-Extended: not valid JSON; its context is left null.'],
+    };
     expect(await store.upsertCall(call)).toEqual(call);
-    const replaced = { ...call, sipCallId: 'c2@x', from: null, receivedAt: at(2) };
+    const replaced = { ...call, sipCallId: 'c2@x', from: null, receivedAt: at(2), masterContactId: null, cxoneContext: null, warnings: [] };
     expect(await store.upsertCall(replaced)).toEqual(replaced);
     expect(await store.getCall(a, '555')).toEqual(replaced);
     expect(await store.getCall(b, '555')).toBeNull();

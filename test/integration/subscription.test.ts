@@ -132,12 +132,12 @@ describe('handoffChanged subscription (embedded store)', () => {
     expect(res.body.errors?.[0]?.message).toMatch(/WebSocket/);
   });
 
-  it('close() ends open connections with 1001 promptly', async () => {
+  it('close() ends open connections with 1001 instead of waiting for them', async () => {
     const sub = track(subscribe<Changed>(stack.gatewayUrl, ACME.keys.read ?? ''));
     await waitForSubscriptions(stack.gateway, 1);
-    const started = Date.now();
     await stack.stopGateway();
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(await sub.ended(1_000)).toMatchObject({ kind: 'closed', code: 1001 });
+    // 1001 (going away) is the gateway closing the socket itself; a close that waited for the client
+    // would end it after the shutdown timeout with 1006 (abnormal) instead. The wait only bounds a hang.
+    expect(await sub.ended(10_000)).toMatchObject({ kind: 'closed', code: 1001 });
   });
 });

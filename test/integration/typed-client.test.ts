@@ -23,8 +23,10 @@ describe('typed client (generated documents) against the gateway', () => {
   let agent: GatewayClient;
   let screenPop: GatewayClient;
   beforeAll(async () => {
-    // A short retry budget, so a handoff that meets a CXone outage is FAILED within a second.
-    stack = await startStack({ env: { SIGNAL_WAIT_MS: '5000', SIGNAL_BUDGET_MS: '600', CXONE_ATTEMPT_TIMEOUT_MS: '200' } });
+    // A short retry budget, so a handoff that meets a CXone outage is FAILED within seconds, yet long
+    // enough that a loaded machine's slow first exchange (token + signal) does not run out of it; the
+    // wait outlasts the budget, so every answer carries the outcome.
+    stack = await startStack({ env: { SIGNAL_WAIT_MS: '10000', SIGNAL_BUDGET_MS: '3000', CXONE_ATTEMPT_TIMEOUT_MS: '1000' } });
     agent = createGatewayClient({ url: stack.graphqlUrl, key: STACK_KEYS.signal });
     screenPop = createGatewayClient({ url: stack.graphqlUrl, key: STACK_KEYS.read });
   });

@@ -7,14 +7,19 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/database.js';
-import { configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, pool, secretHits, SIGNAL, sleep, startHarness, TENANT_A } from './harness.js';
+import { allSettled, configuredSecrets, gql, type Harness, type HandoffView, listHandoffs, pool, secretHits, SIGNAL, startHarness, TENANT_A } from '../helpers/stack.js';
 
 const TOTAL = 1000;
 const CONCURRENCY = 50;
 /** Answers received before the kill. */
 const KILL_AFTER = 350;
-/** Short budget: rows leased to the dead process come free after budget + 10 s (the service's lease). */
-const ENV = { SIGNAL_WAIT_MS: '2000', SIGNAL_BUDGET_MS: '3000', CXONE_ATTEMPT_TIMEOUT_MS: '2000', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
+/**
+ * Rows leased to the dead process come free after budget + 10 s (the service's lease). The test
+ * asserts every handoff ends SIGNALED and duplicates only for rows in flight at the kill, so no
+ * attempt may time out and be retried: the attempt timeout and budget are far beyond what a CXone
+ * answer takes with the CPU contended (5 s was not, beside a CPU hog at load 25 on 2 cores).
+ */
+const ENV = { SIGNAL_WAIT_MS: '2000', SIGNAL_BUDGET_MS: '20000', CXONE_ATTEMPT_TIMEOUT_MS: '15000', WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'info' };
 
 type Answer = { kind: 'answered'; handoff: HandoffView } | { kind: 'lost'; reason: string };
 
@@ -23,6 +28,8 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
   let dropDatabase: (() => Promise<void>) | undefined;
   let contacts: string[];
 
+  // 1,000 calls through the simulator's HTTP API: seconds on a quiet machine, over the default 60 s
+  // hook timeout beside a CPU hog (load 30 on 2 cores). The timeout only bounds a hang.
   beforeAll(async () => {
     let storeEnv: Record<string, string> | undefined;
     if (store === 'postgres') {
@@ -32,13 +39,13 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
     }
     h = await startHarness({ ...(storeEnv ? { storeEnv } : {}), env: ENV });
     contacts = await h.createCalls(TOTAL);
-  });
+  }, 180_000);
   afterAll(async () => {
     await h?.close();
     await dropDatabase?.();
   });
 
-  it(`SIGKILL during ${TOTAL} signals at concurrency ${CONCURRENCY}: no handoff lost or doubled, duplicates only for in-flight ones`, { timeout: 120_000 }, async () => {
+  it(`SIGKILL during ${TOTAL} signals at concurrency ${CONCURRENCY}: no handoff lost or doubled, duplicates only for in-flight ones`, { timeout: 180_000 }, async () => {
     const key = (i: number) => `crash-${store}-${i}`;
     const input = (i: number) => ({ contactId: contacts[i], params: ['crash', String(i)], idempotencyKey: key(i) });
     const send = async (url: string, i: number): Promise<Answer> => {
@@ -65,7 +72,7 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
       if (answers[i]?.kind === 'answered') answered += 1;
       if (answered >= KILL_AFTER && killedAt === 0) {
         killedAt = performance.now();
-        first.proc.child.kill('SIGKILL');
+        void first.proc.stop('SIGKILL');
       }
     });
     expect((await first.proc.exited).signal).toBe('SIGKILL');
@@ -89,14 +96,10 @@ describe.each([{ store: 'pglite' as const }, { store: 'postgres' as const }])('c
     }
 
     // 4. The retry worker finishes what the dead process leased (after its lease expires).
-    const deadline = Date.now() + 60_000;
-    while ((await listHandoffs(second.url, 'PENDING')).length > 0) {
-      if (Date.now() > deadline) throw new Error('handoffs still PENDING 60 s after the restart');
-      await sleep(250);
-    }
+    // The dead process's leases run 30 s (budget + 10 s); the timeout only bounds a hang.
+    const handoffs = await allSettled(second.url, 120_000);
     const allSignaledMs = performance.now() - killedAt;
 
-    const handoffs = await listHandoffs(second.url, null);
     expect(handoffs).toHaveLength(TOTAL);
     expect(new Set(handoffs.map((x) => x.contactId)).size).toBe(TOTAL);
     expect(handoffs.filter((x) => x.state !== 'SIGNALED')).toEqual([]);

@@ -9,7 +9,7 @@
  */
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, TENANT_A } from './harness.js';
+import { type Harness, startHarness, TENANT_A } from '../helpers/stack.js';
 
 let baseUrl = '';
 const audits = serverAudits({

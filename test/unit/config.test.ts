@@ -63,7 +63,8 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000 });
     expect(config.store).toEqual({ kind: 'pglite', dataDir: './.data' });
     expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500, breakerCooldownMs: 10_000, breakerMinimumRps: 25 });
-    expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 });
+    expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
+      maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 });
     expect(config.logLevel).toBe('info');
     const [tenant] = config.tenants;
     expect(tenant?.cxone).toEqual({
@@ -75,7 +76,7 @@ describe('loadConfig', () => {
       signalParams: 'body',
       credentials: { clientId: 'client-1', clientSecret: SECRET, accessKeyId: 'key-id', accessKeySecret: `${SECRET}-file` },
     });
-    expect(tenant?.contactIdHeader).toBe('X-ContactID');
+    expect(tenant?.contactIdHeaders).toEqual(['X-InContact-ContactId', 'X-Contact-ID']);
     expect(tenant?.keys.map((k) => k.sha256)).toEqual([HASH_A, HASH_B]);
   });
 
@@ -205,6 +206,23 @@ describe('loadConfig', () => {
       '/etc/tenants.json: tenants[1].pseudoNumbers[0]: pseudo number already belongs to tenants[0]; a number has one tenant',
       '/etc/tenants.json: tenants[1].keys[0].sha256: duplicate key hash (also tenants[0].keys[0]); every key must be unique',
     ]);
+  });
+
+  it.each<[string, Record<string, unknown>, readonly string[]]>([
+    ['the default', {}, ['X-InContact-ContactId', 'X-Contact-ID']],
+    ['a list, in its order', { contactIdHeaders: ['X-Contact-ID', 'X-InContact-ContactId', 'X-Acme-Contact'] }, ['X-Contact-ID', 'X-InContact-ContactId', 'X-Acme-Contact']],
+    ['the older single contactIdHeader, as a one-element list', { contactIdHeader: 'X-ContactID' }, ['X-ContactID']],
+  ])('reads contactIdHeaders: %s', (_name, overrides, expected) => {
+    expect(load({}, { tenants: [tenantJson(overrides)] }).tenants[0]?.contactIdHeaders).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['both contactIdHeader and contactIdHeaders', { contactIdHeader: 'X-A', contactIdHeaders: ['X-B'] }, /tenants\[0\]\.contactIdHeader: give contactIdHeaders \(a list\) or the older contactIdHeader, not both$/],
+    ['an empty list', { contactIdHeaders: [] }, /tenants\[0\]\.contactIdHeaders: must name at least one header$/],
+    ['a name that is not an X- header', { contactIdHeaders: ['X-InContact-ContactId', 'Contact'] }, /tenants\[0\]\.contactIdHeaders\[1\]: must be a SIP header name starting with X-$/],
+    ['a header named twice in another case', { contactIdHeaders: ['X-Contact-ID', 'x-contact-id'] }, /tenants\[0\]\.contactIdHeaders: must not name a header twice/],
+  ])('refuses contactIdHeaders with %s', (_name, overrides, message) => {
+    expect(problems(() => load({}, { tenants: [tenantJson(overrides)] }))).toEqual([expect.stringMatching(message)]);
   });
 
   it('refuses a file with no tenants and YAML files', () => {

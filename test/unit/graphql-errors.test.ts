@@ -32,6 +32,7 @@ describe('error catalogue', () => {
       expect(row.status).toBeGreaterThanOrEqual(400);
       expect(error.extensions.http).toEqual({ status: row.status });
     }
+    if (row.raisedBy === 'graphql-ws') expect(error.extensions).toEqual({ code });
     expect(readme).toMatch(new RegExp(`^\\| \`${code}\` \\| ${row.status} \\|`, 'm'));
   });
 

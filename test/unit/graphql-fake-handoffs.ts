@@ -102,6 +102,9 @@ export class FakeHandoffs implements HandoffOperations, CallOperations {
       from: invite.from,
       sipCallId: invite.callId,
       receivedAt: new Date('2026-01-01T00:00:00Z'),
+      masterContactId: invite.masterContactId,
+      cxoneContext: invite.cxoneContext,
+      warnings: invite.warnings,
     };
     this.calls.push(call);
     return call;

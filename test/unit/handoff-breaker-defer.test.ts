@@ -5,12 +5,12 @@
  * off instead of hammering CXone.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HandoffService } from '../../src/handoff/handoff.service.js';
 import { type HandoffStore } from '../../src/handoff/ports.js';
 import { circuitOpen } from '../../src/nice/circuit-breaker.js';
 import { openPgliteStore } from '../../src/store/pglite.store.js';
-import { eventually, FakeNiceClient, niceTenant, recordingLogger, tempDir } from './handoff-fakes.js';
+import { FakeNiceClient, niceTenant, recordingLogger, tempDir } from './handoff-fakes.js';
 
 let store: HandoffStore;
 let dir: { path: string; remove(): Promise<void> };
@@ -57,10 +57,14 @@ describe('HandoffService with an open circuit breaker', () => {
     expect(row?.nextAttemptAt?.getTime()).toBeGreaterThanOrEqual(before + coolDownMs);
 
     service.start();
-    const done = await eventually(async () => {
-      const r = await store.get(tenantId, answered.id);
-      return r?.state === 'SIGNALED' ? r : undefined;
-    });
+    const done = await vi.waitFor(
+      async () => {
+        const r = await store.get(tenantId, answered.id);
+        if (r?.state !== 'SIGNALED') throw new Error(`still ${r?.state ?? 'missing'}`);
+        return r;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(done.attempts).toBe(2);
     expect(calls).toBe(2);
     // The worker waited for the cool-down (the row was not due before it), whatever the machine's load.

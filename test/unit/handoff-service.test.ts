@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HandoffNotFoundError, IdempotencyConflictError, InvalidCursorError, NotRetryableError } from '../../src/handoff/errors.js';
 import { type Handoff, type SignalRequest } from '../../src/handoff/model.js';
 import { type HandoffErrorCode } from '../../src/common/vocabulary.js';
@@ -14,7 +14,6 @@ import { NiceError } from '../../src/nice/errors.js';
 import { type HandoffStore } from '../../src/handoff/ports.js';
 import { openPgliteStore } from '../../src/store/pglite.store.js';
 import {
-  eventually,
   fail,
   FakeNiceClient,
   FakeNiceError,
@@ -25,15 +24,15 @@ import {
   type Script,
   slow,
   succeed,
-  tempDir,
 } from './handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
 
 let store: HandoffStore;
 let dir: { path: string; remove(): Promise<void> };
 const running: HandoffService[] = [];
 
 beforeAll(async () => {
-  dir = await tempDir();
+  dir = await pgliteDataDir();
   store = await openPgliteStore({ dataDir: dir.path }, { log: recordingLogger() });
 });
 
@@ -150,10 +149,14 @@ describe('HandoffService.signal', () => {
       }),
     );
     const pending = h.service.signal(h.tenantId, request());
-    const progressed = await eventually(async () => {
-      const row = await store.latestForContact(h.tenantId, '5550001');
-      return row?.attempts === 2 ? row : undefined;
-    });
+    const progressed = await vi.waitFor(
+      async () => {
+        const row = await store.latestForContact(h.tenantId, '5550001');
+        expect(row?.attempts).toBe(2);
+        return row;
+      },
+      { timeout: 10_000 },
+    );
     expect(progressed).toMatchObject({ state: 'PENDING', lastError: { code: 'CXONE_UNAVAILABLE', upstreamStatus: 503 } });
     hold.open();
     const result = await pending;
@@ -167,15 +170,27 @@ describe('HandoffService.signal', () => {
   });
 
   it('answers PENDING when CXone is slower than waitMs, and records SIGNALED when it answers', async () => {
-    const h = harness(slow(1_500), { options: { waitMs: 50 } });
-    const started = Date.now();
+    // CXone answers only when the test opens the gate: the PENDING answer cannot have waited for it.
+    const hold = gate();
+    const h = harness(
+      async () => {
+        await hold.promise;
+        return { status: 202, attempts: 1 };
+      },
+      { options: { waitMs: 50 } },
+    );
     const result = await h.service.signal(h.tenantId, request());
-    expect(Date.now() - started).toBeLessThan(1_200);
     expect(result.state).toBe('PENDING');
-    const done = await eventually(async () => {
-      const row = await h.service.get(h.tenantId, result.id);
-      return row?.state === 'SIGNALED' ? row : undefined;
-    });
+    expect(h.nice.calls).toHaveLength(1);
+    hold.open();
+    const done = await vi.waitFor(
+      async () => {
+        const row = await h.service.get(h.tenantId, result.id);
+        if (row?.state !== 'SIGNALED') throw new Error(`handoff is ${row?.state ?? 'missing'}`);
+        return row;
+      },
+      { timeout: 10_000 },
+    );
     expect(done.attempts).toBe(1);
     expect(h.events.at(-1)?.state).toBe('SIGNALED');
   });
@@ -200,7 +215,7 @@ describe('HandoffService.signal', () => {
       return { status: 202, attempts: 1 };
     });
     const first = h.service.signal(h.tenantId, request({ idempotencyKey: 'k' }));
-    await eventually(async () => (h.nice.calls.length === 1 ? true : undefined));
+    await vi.waitFor(() => expect(h.nice.calls).toHaveLength(1), { timeout: 10_000 });
     const replay = h.service.signal(h.tenantId, request({ idempotencyKey: 'k' }));
     hold.open();
     const [a, b] = await Promise.all([first, replay]);
@@ -256,10 +271,14 @@ describe('HandoffService retry worker', () => {
   }
 
   const stateOf = async (tenantId: string, id: string, state: Handoff['state']): Promise<Handoff> =>
-    await eventually(async () => {
-      const row = await store.get(tenantId, id);
-      return row?.state === state ? row : undefined;
-    });
+    await vi.waitFor(
+      async () => {
+        const row = await store.get(tenantId, id);
+        if (row?.state !== state) throw new Error(`handoff ${id} is ${row?.state ?? 'missing'}, not ${state}`);
+        return row;
+      },
+      { timeout: 10_000 },
+    );
 
   it('signals rows a crashed replica left PENDING', async () => {
     const h = harness();
@@ -277,7 +296,7 @@ describe('HandoffService retry worker', () => {
     const ids = [await abandoned(h.tenantId, { contactId: '3' }), await abandoned(h.tenantId, { contactId: '4' })];
     h.service.start();
     for (const id of ids) await stateOf(h.tenantId, id, 'SIGNALED');
-    await eventually(async () => (passes.at(-1) === 0 ? true : undefined));
+    await vi.waitFor(() => expect(passes.at(-1)).toBe(0), { timeout: 10_000 });
     expect(Math.max(...passes)).toBeGreaterThanOrEqual(2);
   });
 
@@ -333,7 +352,7 @@ describe('HandoffService retry worker', () => {
     const h = harness(slow(100));
     const id = await abandoned(h.tenantId);
     h.service.start();
-    await eventually(async () => (h.nice.calls.length > 0 ? true : undefined));
+    await vi.waitFor(() => expect(h.nice.calls.length).toBeGreaterThan(0), { timeout: 10_000 });
     await h.service.stop();
     expect((await store.get(h.tenantId, id))?.state).toBe('SIGNALED');
   });
@@ -455,9 +474,27 @@ describe('HandoffService reads', () => {
   it('registers calls and reads them back per tenant', async () => {
     const calls = new CallService({ store, log: recordingLogger() });
     const [a, b] = [`t-${randomUUID().slice(0, 8)}`, `t-${randomUUID().slice(0, 8)}`];
-    const invite = { requestUri: 'sip:+15550100001@a', pseudoNumber: '+15550100001', from: '+15551230000', callId: 'c@x', contactId: '42' };
+    const invite = {
+      requestUri: 'sip:+15550100001@a',
+      pseudoNumber: '+15550100001',
+      from: '+15551230000',
+      callId: 'c@x',
+      contactId: '42',
+      masterContactId: '41',
+      cxoneContext: { standard: { ani: '+15551230000' }, custom: null, extended: null },
+      warnings: ['X-CXone-Custom: not valid JSON; its context is left null.'],
+    };
     const call = await calls.registerCall(a, invite);
-    expect(call).toMatchObject({ tenantId: a, contactId: '42', pseudoNumber: '+15550100001', from: '+15551230000', sipCallId: 'c@x' });
+    expect(call).toMatchObject({
+      tenantId: a,
+      contactId: '42',
+      pseudoNumber: '+15550100001',
+      from: '+15551230000',
+      sipCallId: 'c@x',
+      masterContactId: '41',
+      cxoneContext: invite.cxoneContext,
+      warnings: invite.warnings,
+    });
     expect(await calls.getCall(a, '42')).toEqual(call);
     expect(await calls.getCall(b, '42')).toBeNull();
   });

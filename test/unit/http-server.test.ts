@@ -24,7 +24,7 @@ function tenant(id: string, number: string): Tenant {
       credentials: { clientId: 'c', clientSecret: 's', accessKeyId: 'k', accessKeySecret: 'ks' },
     },
     pseudoNumbers: [number],
-    contactIdHeader: 'X-ContactID',
+    contactIdHeaders: ['X-InContact-ContactId'],
     keys: [
       { name: 'runtime', sha256: hashKey(`${id}-signal`), scope: 'signal' },
       { name: 'screen-pop', sha256: hashKey(`${id}-read`), scope: 'read' },
@@ -33,15 +33,25 @@ function tenant(id: string, number: string): Tenant {
 }
 
 /** A stand-in for `parseInvite`: Request-URI number and the contact-id header, nothing more. */
-function fakeParseInvite(text: string, options: { readonly contactIdHeader: string }): ParsedInvite {
+function fakeParseInvite(text: string, options: { readonly contactIdHeaders: readonly string[] }): ParsedInvite {
   const uri = /^INVITE sip:(\+\d+)@/.exec(text);
   if (!uri?.[1]) throw new SipParseError('the request line is not an INVITE', 'request-line');
-  const header = new RegExp(`^${options.contactIdHeader}:\\s*(\\d+)\\s*$`, 'im').exec(text);
-  if (!header?.[1]) throw new SipParseError(`no ${options.contactIdHeader} header`, options.contactIdHeader);
-  return { requestUri: `sip:${uri[1]}@x`, pseudoNumber: uri[1], from: 'sip:+15551234567@x', callId: 'call-1', contactId: header[1] };
+  const name = options.contactIdHeaders[0] ?? '';
+  const header = new RegExp(`^${name}:\\s*(\\d+)\\s*$`, 'im').exec(text);
+  if (!header?.[1]) throw new SipParseError(`no ${name} header`, name);
+  return {
+    requestUri: `sip:${uri[1]}@x`,
+    pseudoNumber: uri[1],
+    from: 'sip:+15551234567@x',
+    callId: 'call-1',
+    contactId: header[1],
+    masterContactId: null,
+    cxoneContext: { standard: null, custom: null, extended: null },
+    warnings: [],
+  };
 }
 
-const invite = (number: string, contactId = '4242') => `INVITE sip:${number}@gw SIP/2.0\r\nX-ContactID: ${contactId}\r\n\r\n`;
+const invite = (number: string, contactId = '4242') => `INVITE sip:${number}@gw SIP/2.0\r\nX-InContact-ContactId: ${contactId}\r\n\r\n`;
 
 const SIGNAL = /* GraphQL */ `
   mutation Signal($input: SignalContactInput!) {
@@ -74,7 +84,8 @@ describe('HTTP server (fake handoffs)', () => {
     server = await createHttpServer({
       config: {
         http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000 },
-        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 },
+        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
+          maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 },
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
       handoffs,
@@ -252,7 +263,7 @@ describe('HTTP server (fake handoffs)', () => {
     it('answers BAD_USER_INPUT (field sipInvite, part) to an INVITE the parser rejects', async () => {
       const r = await gql(REGISTER, { s: 'INVITE sip:+15550100001@gw SIP/2.0\r\n\r\n' }, 'acme-signal');
       expect(code(r)).toBe('BAD_USER_INPUT');
-      expect(r.body.errors?.[0]?.extensions).toMatchObject({ field: 'sipInvite', part: 'X-ContactID' });
+      expect(r.body.errors?.[0]?.extensions).toMatchObject({ field: 'sipInvite', part: 'X-InContact-ContactId' });
     });
 
     it('refuses an INVITE larger than MAX_SIP_INVITE_BYTES before parsing it', async () => {

@@ -17,6 +17,7 @@ import {
   timeoutFailure,
   tokenFailure,
 } from '../../src/nice/errors.js';
+import { exchangeTimeout, within } from '../../src/nice/budget.js';
 import { errorSnippet, parseRetryAfter, redact } from '../../src/nice/cxone-http.js';
 import { decodeJwtPayload, tenantIdFromIdToken } from '../../src/nice/jwt.js';
 import { normalizeApiVersion, signalUrl } from '../../src/nice/nice.client.js';
@@ -220,6 +221,61 @@ describe('retry decision', () => {
   it('gives up after maxAttempts tries', () => {
     const error = signalFailure('1', { kind: 'signal', status: 503 });
     expect(decideRetry(error, DEFAULT_RETRY.maxAttempts, 10, run)).toEqual({ retry: false, reason: 'attempts' });
+  });
+});
+
+describe('deadline budget', () => {
+  // The client never lets an exchange outlive the caller's deadline: each one's timeout is the attempt
+  // timeout cut to what is left, and a wait for shared work ends at the deadline. On a fake clock, so
+  // this holds exactly whatever the machine's load (the client suites assert outcomes, not durations).
+  const at = (now: number) => ({ now: () => now });
+
+  it.each([
+    { name: 'far from the deadline: the attempt timeout', now: 0, expected: 400 },
+    { name: 'near the deadline: only what is left', now: 800, expected: 200 },
+    { name: 'at the deadline: nothing', now: 1_000, expected: 0 },
+  ])('exchange timeout $name', ({ now, expected }) => {
+    expect(exchangeTimeout({ deadline: 1_000 }, 400, at(now))).toBe(expected);
+  });
+
+  it('waits for shared work no longer than the deadline: past it, a CXONE_TIMEOUT at once', async () => {
+    const never = new Promise<never>(() => undefined);
+    await expect(within(never, { deadline: 1_000 }, at(1_000), 'token')).rejects.toMatchObject({ code: NiceErrorCode.Timeout, kind: 'token' });
+  });
+
+  it('ends a wait for shared work at the deadline with CXONE_TIMEOUT, while the work itself goes on', async () => {
+    const never = new Promise<never>(() => undefined);
+    await expect(within(never, { deadline: 1_020 }, at(1_000), 'token')).rejects.toMatchObject({ code: NiceErrorCode.Timeout, kind: 'token' });
+  });
+
+  it('answers with the work once it is done, and an abort ends the wait', async () => {
+    await expect(within(Promise.resolve('AT1'), { deadline: 1_000 }, at(0), 'token')).resolves.toBe('AT1');
+    const controller = new AbortController();
+    const waiting = within(new Promise<never>(() => undefined), { deadline: 60_000, signal: controller.signal }, at(0), 'token');
+    controller.abort();
+    await expect(waiting).rejects.toThrow(/aborted/);
+  });
+
+  it.each([
+    { name: 'the budget is already spent', budget: { deadline: 1_000 } },
+    { name: 'the caller already aborted', budget: { deadline: 60_000, signal: AbortSignal.abort() } },
+  ])('leaves no unhandled rejection behind when $name and the shared work fails later', async ({ budget }) => {
+    let fail: (error: Error) => void = () => undefined;
+    const work = new Promise<never>((_resolve, reject) => {
+      fail = reject;
+    });
+    await expect(within(work, budget, at(1_000), 'token')).rejects.toBeDefined();
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      fail(new Error('the token endpoint closed the connection'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-/** The in-process pubsub behind subscriptions: topics by id, unsubscribe on return, bounded queues, close. */
+/** The in-process pubsub behind subscriptions: topics by id, unsubscribe on return, bounded queues, close, one hand-over per event-loop turn. */
 import { describe, expect, it } from 'vitest';
 import { InProcessPubSub } from '../../src/graphql/pub-sub.js';
 
@@ -55,5 +55,20 @@ describe('InProcessPubSub', () => {
     const late = pubSub.subscribe('CHANGED', 'acme')[Symbol.asyncIterator]();
     expect(await late.next()).toEqual({ value: undefined, done: true });
     expect(pubSub.size).toBe(0);
+  });
+
+  it('hands an event to one subscriber per event-loop turn, so other work runs between two hand-overs', async () => {
+    const pubSub = new InProcessPubSub();
+    const order: string[] = [];
+    const delivered = ['a', 'b', 'c'].map(async (name) => {
+      const iterator = pubSub.subscribe('CHANGED', 'acme')[Symbol.asyncIterator]();
+      const result = await iterator.next();
+      order.push(`${name}:${String(result.value)}`);
+    });
+    pubSub.publish('CHANGED', 'acme', 1);
+    // Queued after the publish, as an I/O callback would be: it must not wait for every subscriber.
+    setImmediate(() => order.push('other work'));
+    await Promise.all(delivered);
+    expect(order).toEqual(['a:1', 'other work', 'b:1', 'c:1']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, DEMO, DEMO_SEED, SeedError, parseSeed, parseSeedJson } from '../../simulator/index.js';
+import { DEFAULTS, DEMO, DEMO_CONTEXT, DEMO_SEED, SeedError, parseSeed, parseSeedJson } from '../../simulator/index.js';
 import { MAX_SIGNAL_PARAM_LENGTH } from '../../src/common/signal-limits.js';
 
 const valid = {
@@ -29,8 +29,9 @@ describe('simulator seed', () => {
       accessKeyId: 'demo-access-key',
       accessKeySecret: 'demo-access-secret',
       pseudoNumber: '+15550100001',
-      contactIdHeader: 'X-ContactID',
+      contactIdHeader: 'X-InContact-ContactId',
     });
+    expect(DEMO_SEED.businessUnits[0]?.contexts).toEqual({ [DEMO.pseudoNumber]: DEMO_CONTEXT });
     expect(DEMO_SEED.businessUnits).toHaveLength(1);
     expect(DEMO_SEED.accessKeys[0]?.permissions).toEqual(['signal']);
     expect(Object.isFrozen(DEMO_SEED.businessUnits[0])).toBe(true);
@@ -38,7 +39,8 @@ describe('simulator seed', () => {
 
   it('fills defaults and normalizes business unit numbers to strings', () => {
     const seed = parseSeed(valid);
-    expect(seed.businessUnits[0]?.contactIdHeader).toBe('X-ContactID');
+    expect(seed.businessUnits[0]?.contactIdHeader).toBeUndefined();
+    expect(seed.businessUnits[0]?.contexts).toBeUndefined();
     expect(seed.accessKeys[0]?.businessUnit).toBe('100');
     expect(parseSeed({ businessUnits: valid.businessUnits }).apiClients).toEqual([]);
   });
@@ -48,6 +50,11 @@ describe('simulator seed', () => {
     { name: 'a non-digit business unit', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], businessUnit: 'BU' }] }, field: 'businessUnits[0].businessUnit' },
     { name: 'a non-E.164 pseudo number', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], pseudoNumbers: ['5550000'] }] }, field: 'businessUnits[0].pseudoNumbers[0]' },
     { name: 'a non-X- contact id header', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contactIdHeader: 'Contact' }] }, field: 'businessUnits[0].contactIdHeader' },
+    { name: 'a contact id header every INVITE carries', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contactIdHeader: 'x-incontact-contactid' }] }, field: 'businessUnits[0].contactIdHeader' },
+    { name: 'a context for a number of no unit', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contexts: { '+15559999999': {} } }] }, field: 'businessUnits[0].contexts.+15559999999' },
+    { name: 'a context keyed by a non-E.164 number', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contexts: { '5550000001': {} } }] }, field: 'businessUnits[0].contexts.5550000001' },
+    { name: 'an unknown context key', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contexts: { '+15550000001': { std: {} } } }] }, field: 'businessUnits[0].contexts.+15550000001' },
+    { name: 'a context that is not an object', input: { ...valid, businessUnits: [{ ...valid.businessUnits[0], contexts: { '+15550000001': { custom: [1, 2] } } }] }, field: 'businessUnits[0].contexts.+15550000001.custom' },
     { name: 'an empty client secret', input: { ...valid, apiClients: [{ clientId: 'c', clientSecret: '', businessUnit: '100' }] }, field: 'apiClients[0].clientSecret' },
     { name: 'an unknown permission', input: { ...valid, accessKeys: [{ ...valid.accessKeys[0], permissions: ['admin'] }] }, field: 'accessKeys[0].permissions[0]' },
     { name: 'an unknown top-level field', input: { ...valid, tenants: [] }, field: '(root)' },

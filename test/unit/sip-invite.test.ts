@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SipParseError } from '../../src/handoff/errors.js';
 import { type ParsedInvite } from '../../src/handoff/model.js';
-import { parseInvite } from '../../src/handoff/sip-invite.js';
+import { addressUri, parseInvite } from '../../src/handoff/sip-invite.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 0', ''].join('\r\n');
 
@@ -38,7 +38,7 @@ function withHeader(name: string, replacement: string | null | readonly string[]
   return out;
 }
 
-const parse = (text: string, contactIdHeader = 'X-ContactID', maxBytes?: number): ParsedInvite => parseInvite(text, { contactIdHeader, maxBytes });
+const parse = (text: string, contactIdHeader = 'X-ContactID', maxBytes?: number): ParsedInvite => parseInvite(text, { contactIdHeaders: [contactIdHeader], maxBytes });
 
 const EXPECTED: ParsedInvite = {
   requestUri: 'sip:+15550100001@agent.example.com',
@@ -46,6 +46,9 @@ const EXPECTED: ParsedInvite = {
   from: '+15551230000',
   callId: 'a84b4c76e66710@cxone.example.com',
   contactId: '123456789012',
+  masterContactId: null,
+  cxoneContext: { standard: null, custom: null, extended: null },
+  warnings: [],
 };
 
 describe('parseInvite accepts', () => {
@@ -171,5 +174,192 @@ describe('parseInvite rejects', () => {
         expect((error as SipParseError).field).not.toContain(secret);
       }
     }
+  });
+});
+
+describe('addressUri: From/To name-addr and addr-spec (RFC 3261 §20.10, §20.20, §25.1)', () => {
+  it.each<[string, string, string]>([
+    ['a bare name-addr', '<sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quoted display name and a tag', '"Caller" <sip:+15550200002@h>;tag=1', 'sip:+15550200002@h'],
+    ['a URI inside the quoted display name (issue 13 defect 8)', '"<sip:+15550100001@x>" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quoted display name glued to the <', '"<sip:+15550100001@x>"<sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['escaped quotes around a URI in the display name', '"a \\"<sip:+15550100001@x>\\" b" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an escaped backslash just before the closing quote', '"a\\\\" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an escaped > and < in the display name', '"\\<sip:+15550100001@x\\>" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a comment holding a URI', '(ring <sip:+15550100001@x>) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a nested comment holding a URI', '(a (b <sip:+15550100001@x>) c) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a comment with an escaped parenthesis', '(a \\) <sip:+15550100001@x>) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a quote inside a comment is literal', '(say "hi) <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['a token display name', 'Bob Smith <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['an empty quoted display name', '"" <sip:+15550200002@h>', 'sip:+15550200002@h'],
+    ['URI parameters inside the brackets', '<sip:+15550200002@h;user=phone>;tag=9', 'sip:+15550200002@h;user=phone'],
+    ['a quoted parameter value holding < and >', '<sip:+15550200002@h> ;x="<sip:+15550100001@x>"', 'sip:+15550200002@h'],
+    ['an addr-spec with a tag', 'sip:+15550200002@h;tag=1', 'sip:+15550200002@h'],
+    ['an addr-spec with visual separators', 'sip:+1(555)020-0002@h', 'sip:+1(555)020-0002@h'],
+  ])('accepts %s', (_name, value, uri) => {
+    expect(addressUri(value, 'To')).toBe(uri);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['only a quoted display name holding a URI', '"<sip:+15550100001@x>"', /display name but no <URI>/],
+    ['a quoted display name without brackets', '"Bob" sip:+15550200002@h', /display name but no <URI>/],
+    ['a URI only inside a comment', '(<sip:+15550100001@x>)', /display name but no <URI>/],
+    ['an unterminated quoted display name', '"<sip:+15550100001@x> <sip:+15550200002@h>', /unterminated quoted/],
+    ['a display name ending in a backslash', '"abc\\" <sip:+15550200002@h>', /unterminated quoted/],
+    ['an unterminated comment', '(a <sip:+15550100001@x> <sip:+15550200002@h>', /unterminated \(comment\)/],
+    ['an unclosed <', '"x" <sip:+15550200002@h', /without ">"/],
+    ['an empty URI', '"x" <>', /empty URI/],
+    ['two addresses', '<sip:+15550100001@x> <sip:+15550200002@h>', /not a ;parameter/],
+    ['text after the URI', '<sip:+15550200002@h> junk', /not a ;parameter/],
+    ['an addr-spec with spaces', 'sip:+1555 0200002@h', /no URI/],
+  ])('rejects %s', (_name, value, message) => {
+    expect(() => addressUri(value, 'To')).toThrow(expect.objectContaining({ name: 'SipParseError', field: 'To', message: expect.stringMatching(message) }));
+  });
+
+  it('takes the pseudo number from the To URI, not from a URI quoted in its display name', () => {
+    const text = invite({
+      requestLine: 'INVITE sip:voice-agent@agent.example.com SIP/2.0',
+      headers: withHeader('To', 'To: "<sip:+15550100001@x>" <sip:+15550200002@h>'),
+    });
+    expect(parse(text).pseudoNumber).toBe('+15550200002');
+  });
+
+  it('takes the caller from the From URI, not from a URI quoted or commented in its display name', () => {
+    expect(parse(invite({ headers: withHeader('From', 'From: "<sip:+15559990000@x>" <sip:+15551230000@h>;tag=1') })).from).toBe('+15551230000');
+    expect(parse(invite({ headers: withHeader('From', 'From: (<sip:+15559990000@x>) <sip:+15551230000@h>;tag=1') })).from).toBe('+15551230000');
+  });
+
+  it('names the header of a malformed From', () => {
+    expect(() => parse(invite({ headers: withHeader('From', 'From: "unterminated <sip:+15551230000@h>;tag=1') }))).toThrow(
+      expect.objectContaining({ field: 'From', message: expect.stringMatching(/unterminated quoted/) }),
+    );
+  });
+});
+
+/** What CXone's SIP backchannel sends (docs/architecture.md, "CXone wire contract", sources C, F): a spawned contact, its master, JSON context. */
+const CXONE_HEADERS: readonly string[] = [
+  ...HEADERS.filter((h) => !h.startsWith('X-ContactID:')),
+  'X-InContact-ContactId: 123456789012',
+  'X-InContact-MasterId: 123456789000',
+  'X-CXone: {"ani":"+15551230000","customerName":"Acme","voiceSkillId":"4242"}',
+  'X-CXone-Custom: {"ivaParams":"{\\"tier\\":\\"gold\\"}"}',
+  'X-CXone-Extended: {"flow":{"steps":[1,2,{"x":null}]}}',
+];
+const DEFAULT_HEADERS = ['X-InContact-ContactId', 'X-Contact-ID'] as const;
+const parseCxone = (headers: readonly string[], options: { contactIdHeaders?: readonly string[]; maxContextBytes?: number; maxContextDepth?: number } = {}): ParsedInvite =>
+  parseInvite(invite({ headers }), { contactIdHeaders: DEFAULT_HEADERS, ...options });
+/** CXONE_HEADERS with the header named `name` replaced by `lines` (or removed, with none). */
+const cxoneWith = (name: string, ...lines: string[]): string[] => {
+  const out = CXONE_HEADERS.filter((h) => !h.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return [...out, ...lines];
+};
+
+describe('parseInvite: the headers CXone sends (issue 12 §2)', () => {
+  it('reads the spawned contact id, the master id and the three JSON context headers', () => {
+    expect(parseCxone(CXONE_HEADERS)).toEqual({
+      ...EXPECTED,
+      contactId: '123456789012',
+      masterContactId: '123456789000',
+      cxoneContext: {
+        standard: { ani: '+15551230000', customerName: 'Acme', voiceSkillId: '4242' },
+        custom: { ivaParams: '{"tier":"gold"}' },
+        extended: { flow: { steps: [1, 2, { x: null }] } },
+      },
+      warnings: [],
+    });
+  });
+
+  it.each<[string, readonly string[], readonly string[], string]>([
+    ['the first listed header when both are present', cxoneWith('X-Contact-ID', 'X-Contact-ID: 999'), DEFAULT_HEADERS, '123456789012'],
+    ['the list order, not the INVITE order', cxoneWith('X-Contact-ID', 'X-Contact-ID: 999'), ['X-Contact-ID', 'X-InContact-ContactId'], '999'],
+    ['the next header when the first is absent', cxoneWith('X-InContact-ContactId', 'X-Contact-ID: 999'), DEFAULT_HEADERS, '999'],
+    ['header names in any case', cxoneWith('X-InContact-ContactId', 'x-incontact-contactid: 77'), DEFAULT_HEADERS, '77'],
+  ])('takes the contact id from %s', (_name, headers, contactIdHeaders, contactId) => {
+    expect(parseCxone(headers, { contactIdHeaders }).contactId).toBe(contactId);
+  });
+
+  it.each<[string, readonly string[], string, RegExp]>([
+    ['none of the headers', cxoneWith('X-InContact-ContactId'), 'X-InContact-ContactId', /no X-InContact-ContactId or X-Contact-ID header with the CXone contact id/],
+    ['a malformed first header, even when the next one is fine', cxoneWith('X-InContact-ContactId', 'X-InContact-ContactId: abc', 'X-Contact-ID: 999'), 'X-InContact-ContactId', /X-InContact-ContactId header must hold the contact id/],
+    ['the first header twice', cxoneWith('X-InContact-ContactId', 'X-InContact-ContactId: 1', 'X-InContact-ContactId: 2'), 'X-InContact-ContactId', /more than one X-InContact-ContactId/],
+    ['a NUL in the contact id', cxoneWith('X-InContact-ContactId', 'X-InContact-ContactId: 1\u00002'), 'X-InContact-ContactId', /NUL/],
+  ])('refuses %s', (_name, headers, field, message) => {
+    expect(() => parseCxone(headers)).toThrow(expect.objectContaining({ name: 'SipParseError', field, message: expect.stringMatching(message) }));
+  });
+
+  it.each<[string, readonly string[], RegExp]>([
+    ['not digits', cxoneWith('X-InContact-MasterId', 'X-InContact-MasterId: master-1'), /^X-InContact-MasterId: not a contact id \(1 to 20 digits\); the master contact id is left null\.$/],
+    ['repeated', cxoneWith('X-InContact-MasterId', 'X-InContact-MasterId: 1', 'X-InContact-MasterId: 2'), /^X-InContact-MasterId: the INVITE has more than one/],
+    ['holding a control character', cxoneWith('X-InContact-MasterId', 'X-InContact-MasterId: 12\u00073'), /^X-InContact-MasterId: not a contact id/],
+  ])('keeps the call with a null master id and a warning when X-InContact-MasterId is %s', (_name, headers, warning) => {
+    const parsed = parseCxone(headers);
+    expect(parsed).toMatchObject({ contactId: '123456789012', masterContactId: null, warnings: [expect.stringMatching(warning)] });
+  });
+
+  it('has a null master id and no warning when X-InContact-MasterId is absent', () => {
+    expect(parseCxone(cxoneWith('X-InContact-MasterId'))).toMatchObject({ masterContactId: null, warnings: [] });
+  });
+
+  const deep = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  it.each<[string, string, { maxContextBytes?: number; maxContextDepth?: number }, RegExp]>([
+    ['not JSON', 'X-CXone-Custom: {ivaParams: nope}', {}, /not valid JSON/],
+    ['truncated JSON', 'X-CXone-Custom: {"ivaParams":"{\\"tier', {}, /not valid JSON/],
+    ['two JSON values', 'X-CXone-Custom: {} {}', {}, /not valid JSON/],
+    ['over the size limit', `X-CXone-Custom: {"blob":"${'x'.repeat(100)}"}`, { maxContextBytes: 100 }, /^X-CXone-Custom: 111 bytes of JSON, more than the 100 accepted/],
+    ['over the default 8 KiB', `X-CXone-Custom: {"blob":"${'x'.repeat(8200)}"}`, {}, /more than the 8192 accepted/],
+    ['nested deeper than the limit', `X-CXone-Custom: ${deep(5)}`, { maxContextDepth: 4 }, /nested more than 4 levels deep/],
+    ['nested deeper than the default 32', `X-CXone-Custom: ${deep(33)}`, {}, /nested more than 32 levels deep/],
+    ['an escaped NUL (jsonb cannot store it)', 'X-CXone-Custom: {"a":"x\\u0000y"}', {}, /NUL character or a lone surrogate/],
+    ['an escaped NUL in a key', 'X-CXone-Custom: {"a\\u0000":1}', {}, /NUL character or a lone surrogate/],
+    ['a lone surrogate', 'X-CXone-Custom: ["\\ud800"]', {}, /NUL character or a lone surrogate/],
+    ['a raw control character', 'X-CXone-Custom: {"a":"x\u0001y"}', {}, /control character/],
+    ['a raw NUL', 'X-CXone-Custom: {"a":"x\u0000y"}', {}, /control character/],
+  ])('keeps the call when X-CXone-Custom is %s: that context is null, with a warning naming the header', (_name, line, options, warning) => {
+    const parsed = parseCxone(cxoneWith('X-CXone-Custom', line), options);
+    expect(parsed.contactId).toBe('123456789012');
+    expect(parsed.masterContactId).toBe('123456789000');
+    expect(parsed.cxoneContext.custom).toBeNull();
+    expect(parsed.cxoneContext.standard).toEqual({ ani: '+15551230000', customerName: 'Acme', voiceSkillId: '4242' });
+    expect(parsed.cxoneContext.extended).toEqual({ flow: { steps: [1, 2, { x: null }] } });
+    expect(parsed.warnings).toEqual([expect.stringMatching(/^X-CXone-Custom: .*; its context is left null\.$/)]);
+    expect(parsed.warnings[0]).toMatch(warning);
+  });
+
+  it('reports each bad header on its own line', () => {
+    const headers = cxoneWith('X-CXone', 'X-CXone: {', 'X-CXone-Extended: [', 'X-CXone-Extended: {}');
+    const parsed = parseCxone(headers.filter((h) => !h.startsWith('X-CXone-Extended: {"flow"')));
+    expect(parsed.cxoneContext).toEqual({ standard: null, custom: { ivaParams: '{"tier":"gold"}' }, extended: null });
+    expect(parsed.warnings).toEqual(['X-CXone: not valid JSON; its context is left null.', 'X-CXone-Extended: the INVITE has more than one; its context is left null.']);
+  });
+
+  it.each<[string, string, { maxContextBytes?: number; maxContextDepth?: number }, unknown]>([
+    ['exactly at the size limit', 'X-CXone-Custom: {"a":"xx"}', { maxContextBytes: 10 }, { a: 'xx' }],
+    ['exactly at the depth limit', `X-CXone-Custom: ${deep(4)}`, { maxContextDepth: 4 }, [[[[]]]]],
+    ['brackets inside strings (not nesting)', 'X-CXone-Custom: {"a":"[[[[[[{{{{\\"]]"}', { maxContextDepth: 1 }, { a: '[[[[[[{{{{"]]' }],
+    ['a JSON scalar', 'X-CXone-Custom: "just text"', {}, 'just text'],
+    ['non-ASCII text and a surrogate pair', 'X-CXone-Custom: {"name":"Zoë 🎧"}', {}, { name: 'Zoë 🎧' }],
+    ['an empty header (absent)', 'X-CXone-Custom:', {}, null],
+  ])('keeps X-CXone-Custom %s', (_name, line, options, custom) => {
+    // Only this context header, so the tight limits apply to it alone.
+    const parsed = parseCxone(cxoneWith('X-CXone-Custom', line).filter((h) => !/^X-CXone(-Extended)?:/.test(h)), options);
+    expect(parsed.cxoneContext.custom).toEqual(custom);
+    expect(parsed.warnings).toEqual([]);
+  });
+
+  it('unfolds a folded context header before parsing its JSON', () => {
+    expect(parseCxone(cxoneWith('X-CXone', 'X-CXone: {"ani":', '  "+15551230000"}')).cxoneContext.standard).toEqual({ ani: '+15551230000' });
+  });
+
+  it('has null context and no warning for headers the INVITE does not carry', () => {
+    const parsed = parseCxone(CXONE_HEADERS.filter((h) => !h.startsWith('X-CXone')));
+    expect(parsed.cxoneContext).toEqual({ standard: null, custom: null, extended: null });
+    expect(parsed.warnings).toEqual([]);
+  });
+
+  it('never echoes a header value in its warnings', () => {
+    const secret = 'SECRET-CONTEXT-7c6b5a';
+    const parsed = parseCxone(cxoneWith('X-CXone-Custom', `X-CXone-Custom: {${secret}`, `X-InContact-MasterId: ${secret}`).filter((h) => !h.startsWith('X-InContact-MasterId: 1')));
+    expect(parsed.warnings).toHaveLength(2);
+    expect(parsed.warnings.join('\n')).not.toContain(secret);
   });
 });
