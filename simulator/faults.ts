@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { errorForStatus } from './errors.js';
 import { FAULT_ROUTES, type FaultRoute, type Reply, type RouteContext, type Stage, UnreachableCaseError } from './pipeline.js';
 
-export const FAULT_KINDS = ['status', 'delay', 'drop', 'malformed'] as const;
+export const FAULT_KINDS = ['status', 'delay', 'drop', 'malformed', 'lost_response'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The body of `POST /_sim/faults`. */
@@ -129,6 +129,11 @@ export function createFaultStage(store: FaultStore): Stage {
         return { kind: 'drop' };
       case 'malformed':
         return malformed(await next(), fault);
+      case 'lost_response':
+        // The route runs (a signal is recorded), then the connection drops before any answer: the
+        // client cannot tell this from a drop before processing.
+        await next();
+        return { kind: 'drop' };
       default:
         throw new UnreachableCaseError(fault.kind);
     }

@@ -49,7 +49,7 @@ export type Stage = (ctx: RouteContext, next: () => Promise<Reply>) => Promise<R
 
 /** One hand-written route. */
 export interface RouteDef {
-  readonly method: 'get' | 'post' | 'delete';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   /** Express path; Express matches it case-insensitively. */
   readonly path: string;
   /** The fault route this route belongs to, if faults can be injected into it. */

@@ -3,6 +3,7 @@
  * zod; every problem is reported together, each naming its field; the result is frozen.
  */
 import { z } from 'zod';
+import { rateLimitSchema } from './rate-limit.js';
 
 /** Permissions an access key can hold. */
 export const PERMISSIONS = ['signal'] as const;
@@ -41,6 +42,15 @@ const businessUnitSchema = z.strictObject({
   pseudoNumbers: z.array(z.string().regex(E164, 'must be an E.164 number such as +15550100001')).min(1),
   /** Context headers per pseudo number of this unit. */
   contexts: z.record(z.string().regex(E164, 'must be an E.164 number such as +15550100001'), callContextSchema).optional(),
+  /** Signal API rate limit of this business unit (token bucket); none when omitted. */
+  rateLimit: rateLimitSchema.optional(),
+  /** The Studio script behind each pseudo number (default: waits in an Onsignal, agent after 5 s). */
+  scripts: z
+    .record(
+      z.string(),
+      z.strictObject({ onSignal: z.boolean().default(true), agentAnswersAfterMs: z.number().int().min(0).max(3_600_000).default(5_000) }),
+    )
+    .default({}),
 });
 
 const apiClientSchema = z.strictObject({
@@ -84,6 +94,13 @@ const seedSchema = z
         }
       }
     });
+    seed.businessUnits.forEach((unit, unitIndex) =>
+      Object.keys(unit.scripts).forEach((number) => {
+        if (!unit.pseudoNumbers.includes(number)) {
+          ctx.addIssue({ code: 'custom', path: ['businessUnits', unitIndex, 'scripts', number], message: 'is not one of this unit\'s pseudoNumbers' });
+        }
+      }),
+    );
     seed.businessUnits.forEach((unit, unitIndex) =>
       unit.pseudoNumbers.forEach((number, index) => {
         if (numbers.has(number)) {

@@ -8,6 +8,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { type Request, type Response } from 'express';
 import jsonServer, { type JsonServerRouter } from 'json-server';
 import { FaultStore } from './faults.js';
+import { RateLimits } from './rate-limit.js';
 import { type AccessKeySeed, type ApiClientSeed, type BusinessUnitSeed, type Permission, type Seed } from './seed.js';
 
 /** How a signal's params arrived: JSON body, query string, or none were given. */
@@ -118,6 +119,8 @@ const emptyCollections = (): Collections => ({ signals: [], contacts: [], tokens
 export class SimulatorState {
   readonly seed: Seed;
   readonly faults = new FaultStore();
+  /** Signal API rate limits per business unit (seeded, settable through the control API). */
+  readonly rateLimits: RateLimits;
   readonly router: StateRouter;
   #accessTokens = new Map<string, Grant>();
   #refreshTokens = new Map<string, Grant>();
@@ -125,6 +128,7 @@ export class SimulatorState {
 
   constructor(seed: Seed) {
     this.seed = seed;
+    this.rateLimits = new RateLimits(new Map(seed.businessUnits.map((unit) => [unit.businessUnit, unit.rateLimit])));
     this.router = jsonServer.router<Collections>(emptyCollections()) as StateRouter;
   }
 
@@ -132,13 +136,14 @@ export class SimulatorState {
     return this.router.db.getState();
   }
 
-  /** Back to the seed: no contacts, calls, signals, tokens or faults. */
+  /** Back to the seed: no contacts, calls, signals, tokens or faults; rate limits as seeded. */
   reset(): void {
     this.router.db.setState(emptyCollections());
     this.#accessTokens.clear();
     this.#refreshTokens.clear();
     this.#nextId = { signal: 1, token: 1, call: 1 };
     this.faults.clear();
+    this.rateLimits.reset();
   }
 
   businessUnitByTenant(tenantId: string): BusinessUnitSeed | undefined {
@@ -250,6 +255,16 @@ export class SimulatorState {
     const record: SignalRecord = { id: this.#nextId.signal++, ...signal };
     this.#data.signals.push(record);
     return record;
+  }
+
+  /** The signals CXone accepted for a contact, in order. */
+  signalsOf(contactId: string): SignalRecord[] {
+    return this.#data.signals.filter((signal) => signal.contactId === contactId);
+  }
+
+  /** Every accepted signal, in order. */
+  allSignals(): readonly SignalRecord[] {
+    return this.#data.signals;
   }
 
   addCall(call: Omit<CallRecord, 'id'>): CallRecord {

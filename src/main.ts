@@ -94,6 +94,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       createNiceClient({
         dispatcher: deps.dispatcher,
         attemptTimeoutMs: config.signal.attemptTimeoutMs,
+        breaker: { halfOpenAfterMs: config.signal.breakerCooldownMs, minimumRps: config.signal.breakerMinimumRps },
         log: log.child({ component: 'cxone' }),
         hooks: niceMetricsHooks(metrics),
       });

@@ -24,6 +24,13 @@ function signal(ctx: RouteContext, deps: RouteDeps): Reply {
   const checked = authorize(ctx, deps, 'signal');
   if ('reply' in checked) return checked.reply;
   const { grant, contactId, apiVersion } = checked;
+  // CXone limits per business unit before it looks at the request.
+  const limited = deps.state.rateLimits.take(grant.businessUnit, deps.now());
+  if (limited !== undefined) {
+    ctx.log.info({ businessUnit: grant.businessUnit }, 'signal throttled by the rate limit');
+    const reply = apiError('too_many_requests', `The business unit's signal rate limit is exceeded; slow down.`);
+    return limited.retryAfterSeconds === null ? reply : { ...reply, headers: { ...reply.headers, 'Retry-After': String(limited.retryAfterSeconds) } };
+  }
   const received = signalParams(ctx, deps.behaviour.paramMaxLength);
   if ('kind' in received) return received;
   const { params, transport } = received;

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { validBody } from '../body.js';
 import { apiError } from '../errors.js';
 import { faultSpecSchema } from '../faults.js';
+import { rateLimitSchema } from '../rate-limit.js';
+import { contactTimeline, DEFAULT_SCRIPT } from '../timeline.js';
 import { type RouteDeps } from '../options.js';
 import { pathParam, type Reply, type RouteContext, type RouteDef } from '../pipeline.js';
 import { parseSipTarget } from '../sip-agent.js';
@@ -29,6 +31,8 @@ export function controlRoutes(deps: RouteDeps): RouteDef[] {
   return [
     route('post', '/calls', (ctx) => createCall(ctx, deps)),
     route('post', '/contacts/:contactId/end', (ctx) => endContact(ctx, deps)),
+    route('get', '/contacts/:contactId/timeline', (ctx) => timeline(ctx, deps)),
+    route('get', '/duplicates', () => ({ kind: 'json', status: 200, body: duplicates(deps) })),
     route('post', '/reset', () => {
       deps.state.reset();
       deps.sip.reset();
@@ -43,6 +47,9 @@ export function controlRoutes(deps: RouteDeps): RouteDef[] {
       deps.state.faults.clear();
       return { kind: 'empty', status: 204 };
     }),
+    route('get', '/rate-limits', () => ({ kind: 'json', status: 200, body: deps.state.rateLimits.list() })),
+    route('put', '/rate-limits/:businessUnit', (ctx) => setRateLimit(ctx, deps, true)),
+    route('delete', '/rate-limits/:businessUnit', (ctx) => setRateLimit(ctx, deps, false)),
     route('delete', '/faults/:id', (ctx) => {
       const id = pathParam(ctx, 'id') ?? '';
       return /^\d+$/.test(id) && deps.state.faults.remove(Number(id)) ? { kind: 'empty', status: 204 } : apiError('fault_not_found', `No fault ${id}.`);
@@ -97,6 +104,40 @@ async function createCall(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
     status: 201,
     body: { contactId: contact.id, masterContactId: contact.masterContactId, callId: invite.callId, businessUnit: unit.businessUnit, invite: invite.text },
   };
+}
+
+/** What the contact's Studio script would have done with the signals CXone accepted. */
+function timeline(ctx: RouteContext, deps: RouteDeps): Reply {
+  const contactId = pathParam(ctx, 'contactId') ?? '';
+  const contact = deps.state.contact(contactId);
+  if (contact === undefined) return apiError('contact_not_found', `No contact ${contactId}.`);
+  const script = deps.state.businessUnit(contact.businessUnit)?.scripts[contact.pseudoNumber] ?? DEFAULT_SCRIPT;
+  return { kind: 'json', status: 200, body: contactTimeline(contact, deps.state.signalsOf(contactId), script, deps.now()) };
+}
+
+/** Signals that repeated an earlier signal's params for the same contact: the total and per contact. */
+function duplicates(deps: RouteDeps): { total: number; contacts: Record<string, number> } {
+  const seen = new Set<string>();
+  const contacts: Record<string, number> = {};
+  let total = 0;
+  for (const signal of deps.state.allSignals()) {
+    const key = `${signal.contactId} ${JSON.stringify(signal.params)}`;
+    if (seen.has(key)) {
+      contacts[signal.contactId] = (contacts[signal.contactId] ?? 0) + 1;
+      total += 1;
+    }
+    seen.add(key);
+  }
+  return { total, contacts };
+}
+
+/** Sets (`PUT`, body as a seed's `rateLimit`) or removes (`DELETE`) a business unit's signal rate limit. */
+function setRateLimit(ctx: RouteContext, deps: RouteDeps, put: boolean): Reply {
+  const unit = pathParam(ctx, 'businessUnit') ?? '';
+  if (deps.state.businessUnit(unit) === undefined) return apiError('not_found', `No business unit ${unit}.`);
+  if (!put) return { kind: 'json', status: 200, body: deps.state.rateLimits.set(unit, null) };
+  const spec = validBody(ctx, rateLimitSchema);
+  return spec.ok ? { kind: 'json', status: 200, body: deps.state.rateLimits.set(unit, spec.value) } : spec.reply;
 }
 
 /** Ends a contact (202 also when it had already ended); hangs up its SIP dialog if it has one. */

@@ -16,6 +16,8 @@ export const CXONE_ERROR_CODES = [
   'CXONE_UNAVAILABLE',
   'CXONE_THROTTLED',
   'CXONE_TIMEOUT',
+  // Not sent: the tenant's circuit breaker is open after too many 429/503 answers (src/nice/circuit-breaker.ts).
+  'CXONE_CIRCUIT_OPEN',
 ] as const;
 export type CxoneErrorCode = (typeof CXONE_ERROR_CODES)[number];
 
@@ -24,7 +26,7 @@ export const HANDOFF_ERROR_CODES = [...CXONE_ERROR_CODES, 'RETRIES_EXHAUSTED'] a
 export type HandoffErrorCode = (typeof HANDOFF_ERROR_CODES)[number];
 
 /** Codes after which `retryHandoff` may try again: the cause was transient. */
-export const RETRYABLE_HANDOFF_ERROR_CODES = ['RETRIES_EXHAUSTED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'CXONE_THROTTLED'] as const satisfies readonly HandoffErrorCode[];
+export const RETRYABLE_HANDOFF_ERROR_CODES = ['RETRIES_EXHAUSTED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'CXONE_THROTTLED', 'CXONE_CIRCUIT_OPEN'] as const satisfies readonly HandoffErrorCode[];
 
 /** What an API key may do: `signal` (voice-agent runtime) or `read` (Handoff API key, screen-pop). */
 export const KEY_SCOPES = ['signal', 'read'] as const;

@@ -7,13 +7,21 @@ import { type HandoffEvents } from '../handoff/ports.js';
 import { type GatewayMetrics } from '../http/metrics.js';
 import { type NiceHooks } from '../nice/types.js';
 
-/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches. */
+const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches, breaker states and throttled signals. */
 export function niceMetricsHooks(metrics: GatewayMetrics): NiceHooks {
   return {
     onUpstream({ kind, outcome, ms }) {
       metrics.cxoneRequests.inc({ kind, status: String(outcome) });
       metrics.cxoneLatency.observe({ kind }, ms / 1000);
       if (kind === 'token') metrics.tokenFetches.inc();
+    },
+    onBreaker({ tenantId, state }) {
+      metrics.cxoneBreaker.set({ tenant: tenantId }, BREAKER_GAUGE[state]);
+    },
+    onThrottled({ tenantId, reason }) {
+      metrics.cxoneThrottled.inc({ tenant: tenantId, reason });
     },
   };
 }

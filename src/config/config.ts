@@ -43,6 +43,10 @@ export interface GatewayConfig {
     /** Timeout of one CXone HTTP attempt. */
     readonly attemptTimeoutMs: number;
     readonly workerIntervalMs: number;
+    /** Cool-down of a tenant's open circuit breaker before one signal is let through. */
+    readonly breakerCooldownMs: number;
+    /** Signals per second (over the breaker's 10 s window) below which it never opens. */
+    readonly breakerMinimumRps: number;
   };
   readonly limits: {
     readonly maxParamLength: number;
@@ -120,6 +124,8 @@ const envSchema = z.object({
   SIGNAL_BUDGET_MS: integer(8000, 1, 600_000),
   CXONE_ATTEMPT_TIMEOUT_MS: integer(2000, 1, 60_000),
   WORKER_INTERVAL_MS: integer(500, 10, 60_000),
+  CXONE_BREAKER_COOLDOWN_MS: integer(10_000, 100, 600_000),
+  CXONE_BREAKER_MIN_RPS: integer(25, 1, 100_000),
   // Never above what CXone (the simulator, for now) accepts: one definition in src/common.
   MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
@@ -222,6 +228,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       budgetMs: e.SIGNAL_BUDGET_MS,
       attemptTimeoutMs: e.CXONE_ATTEMPT_TIMEOUT_MS,
       workerIntervalMs: e.WORKER_INTERVAL_MS,
+      breakerCooldownMs: e.CXONE_BREAKER_COOLDOWN_MS,
+      breakerMinimumRps: e.CXONE_BREAKER_MIN_RPS,
     },
     limits: {
       maxParamLength: e.MAX_PARAM_LENGTH,

@@ -25,6 +25,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'SIGNAL_BUDGET_MS', default: '8000', description: "A handoff's total retry budget; after it the handoff is FAILED (RETRIES_EXHAUSTED)." },
   { name: 'CXONE_ATTEMPT_TIMEOUT_MS', default: '2000', description: 'Timeout of one CXone HTTP attempt (CXONE_TIMEOUT when passed).' },
   { name: 'WORKER_INTERVAL_MS', default: '500', description: 'How often the retry worker looks for PENDING handoffs.' },
+  { name: 'CXONE_BREAKER_COOLDOWN_MS', default: '10000', description: "How long a tenant's open CXone circuit breaker keeps signals from being sent (CXONE_CIRCUIT_OPEN) before letting one through." },
+  { name: 'CXONE_BREAKER_MIN_RPS', default: '25', description: "Signals per second over the breaker's 10 s window below which it never opens; above it, more than 20 % 429/503 answers open it." },
   { name: 'MAX_PARAM_LENGTH', default: '256', description: 'Longest accepted signal parameter (characters); at most 1000 (src/common/signal-limits.ts).' },
   { name: 'MAX_CONTEXT_BYTES', default: '16384', description: 'Largest accepted `context` (bytes of its JSON).' },
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },

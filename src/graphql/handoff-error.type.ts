@@ -5,7 +5,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'Why the last CXone attempt failed (set on FAILED, and on PENDING while retrying).', simpleResolvers: true })
 export class HandoffError {
-  @Field(() => String, { description: 'CXONE_CONTACT_NOT_FOUND, CXONE_BAD_REQUEST, CXONE_AUTH_FAILED, CXONE_UNAVAILABLE, CXONE_THROTTLED, CXONE_TIMEOUT or RETRIES_EXHAUSTED.' })
+  @Field(() => String, { description: 'CXONE_CONTACT_NOT_FOUND, CXONE_BAD_REQUEST, CXONE_AUTH_FAILED, CXONE_UNAVAILABLE, CXONE_THROTTLED, CXONE_TIMEOUT, CXONE_CIRCUIT_OPEN or RETRIES_EXHAUSTED.' })
   readonly code!: string;
 
   @Field(() => String)

@@ -92,8 +92,11 @@ export interface HandoffStore {
   recordProgress(id: string, owner: string, progress: { readonly attempts: number; readonly lastError: HandoffError; readonly now: Date }): Promise<HandoffRecord | null>;
   /** Ends an attempt on a PENDING row this owner holds; null when the row is no longer ours. */
   complete(id: string, owner: string, outcome: HandoffOutcome): Promise<HandoffRecord | null>;
-  /** Gives a PENDING row back (e.g. on shutdown) so any replica's worker may claim it from `now`. */
-  release(id: string, owner: string, now: Date): Promise<boolean>;
+  /**
+   * Gives a PENDING row back (e.g. on shutdown) so any replica's worker may claim it from `now`,
+   * or from `notBefore` when given (the tenant's circuit breaker is open until then).
+   */
+  release(id: string, owner: string, now: Date, notBefore?: Date): Promise<boolean>;
   /**
    * Leases up to `limit` PENDING rows that are due and whose lease expired, skipping rows another
    * transaction holds (`FOR UPDATE SKIP LOCKED`): two concurrent claimers never get the same row.

@@ -114,6 +114,14 @@ export class SignalAttempts {
           await store.release(record.id, replicaId, now);
           log.info({}, 'attempt aborted; handoff left PENDING for the next worker');
           return toHandoff(record);
+        case 'deferred': {
+          const progressed = await store.recordProgress(record.id, replicaId, { attempts: outcome.attempts, lastError: outcome.error, now });
+          await store.release(record.id, replicaId, now, outcome.notBefore);
+          log.info({ attempts: outcome.attempts, notBefore: outcome.notBefore.toISOString() }, 'circuit breaker open; handoff left PENDING until its cool-down ends');
+          if (progressed === null) return toHandoffOrNull(await store.get(record.tenantId, record.id)) ?? toHandoff(record);
+          this.emit(progressed);
+          return toHandoff(progressed);
+        }
         default:
           throw new UnreachableCaseError(outcome);
       }
@@ -163,7 +171,12 @@ export class SignalAttempts {
         outcome = { kind: 'abandoned' };
       } else {
         const failure = readNiceFailure(error);
-        outcome = { kind: 'failed', attempts: base + (failure.attempts ?? 1), error: failureError(failure, new Date(this.#d.clock())) };
+        const at = this.#d.clock();
+        outcome =
+          failure.code === 'CXONE_CIRCUIT_OPEN'
+            ? // Nothing was sent; the worker takes it up again once the breaker lets a request through.
+              { kind: 'deferred', attempts: base + (failure.attempts ?? 1), error: progressError(error, new Date(at)), notBefore: new Date(at + (failure.retryAfterMs ?? 0)) }
+            : { kind: 'failed', attempts: base + (failure.attempts ?? 1), error: failureError(failure, new Date(at)) };
       }
     }
     await progress;

@@ -15,7 +15,13 @@ export type AttemptOutcome =
   /** A final error, or retries ran out within the budget: the handoff becomes FAILED. */
   | { readonly kind: 'failed'; readonly attempts: number; readonly error: HandoffError }
   /** Aborted by `stop()`: the row stays PENDING, released for the next worker. */
-  | { readonly kind: 'abandoned' };
+  | { readonly kind: 'abandoned' }
+  /**
+   * Not sent because the tenant's circuit breaker is open (CXONE_CIRCUIT_OPEN): the row stays
+   * PENDING with `error` as its lastError, released for the worker from `notBefore` (the end of
+   * the cool-down), so the worker backs off instead of hammering CXone.
+   */
+  | { readonly kind: 'deferred'; readonly attempts: number; readonly error: HandoffError; readonly notBefore: Date };
 
 
 /** What the handoff layer reads of a CXone client error. */
@@ -25,6 +31,8 @@ export interface NiceFailure {
   readonly upstreamStatus: number | null;
   /** Requests the failed call made, when the error says. */
   readonly attempts: number | null;
+  /** How long the client says to wait before trying again, when it says. */
+  readonly retryAfterMs?: number | null;
   /** Safe to show (the client's contract); replaced by a generic text for unknown errors. */
   readonly message: string;
 }
@@ -37,16 +45,18 @@ export function readNiceFailure(error: unknown): NiceFailure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   const code = e['code'];
   if (!isOneOf(CXONE_ERROR_CODES, code)) {
-    return { code: 'CXONE_UNAVAILABLE', retryable: false, upstreamStatus: null, attempts: null, message: 'Signalling CXone failed unexpectedly.' };
+    return { code: 'CXONE_UNAVAILABLE', retryable: false, upstreamStatus: null, attempts: null, retryAfterMs: null, message: 'Signalling CXone failed unexpectedly.' };
   }
   const status = e['upstreamStatus'];
   const attempts = e['attempts'];
   const message = e['message'];
+  const retryAfterMs = e['retryAfterMs'];
   return {
     code,
     retryable: e['retryable'] === true,
     upstreamStatus: typeof status === 'number' && Number.isInteger(status) ? status : null,
     attempts: typeof attempts === 'number' && Number.isInteger(attempts) && attempts >= 0 ? attempts : null,
+    retryAfterMs: typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : null,
     message: typeof message === 'string' && message !== '' ? message : `CXone signal failed (${code}).`,
   };
 }

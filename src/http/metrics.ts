@@ -16,6 +16,10 @@ export interface GatewayMetrics {
   readonly cxoneLatency: Histogram<'kind'>;
   /** Token requests made to CXone. */
   readonly tokenFetches: Counter;
+  /** Each tenant's CXone circuit breaker: 0 closed, 1 half-open, 2 open. */
+  readonly cxoneBreaker: Gauge<'tenant'>;
+  /** Signals throttled, by tenant and reason (`upstream`: CXone answered 429; `circuit_open`: not sent). */
+  readonly cxoneThrottled: Counter<'tenant' | 'reason'>;
   /** PENDING handoffs the retry worker saw due on its last pass. */
   readonly workerBacklog: Gauge;
   /** Reloads of the tenants file by outcome (`applied` or `refused`). */
@@ -58,6 +62,18 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     help: 'Token requests made to CXone.',
     registers: [registry],
   });
+  const cxoneBreaker = new Gauge({
+    name: 'cxgw_cxone_circuit_state',
+    help: "A tenant's CXone circuit breaker: 0 closed, 1 half-open, 2 open.",
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+  const cxoneThrottled = new Counter({
+    name: 'cxgw_cxone_throttled_total',
+    help: 'Signals throttled, by tenant and reason (upstream: CXone answered 429; circuit_open: not sent, breaker open).',
+    labelNames: ['tenant', 'reason'] as const,
+    registers: [registry],
+  });
   const workerBacklog = new Gauge({
     name: 'cxgw_retry_worker_backlog',
     help: 'PENDING handoffs due for the retry worker on its last pass.',
@@ -69,5 +85,5 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, workerBacklog, tenantsReloads };
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, cxoneBreaker, cxoneThrottled, workerBacklog, tenantsReloads };
 }

@@ -17,6 +17,7 @@ import { Discovery } from './discovery.js';
 import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
 import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './cxone-http.js';
 import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry-policy.js';
+import { type BreakerConfig, DEFAULT_BREAKER, TenantBreakers } from './circuit-breaker.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
 import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
 import { type SignalParamsTransport } from '../config/tenant.js';
@@ -33,6 +34,8 @@ export interface NiceClientOptions {
   readonly hooks?: NiceHooks | undefined;
   /** Retry policy overrides (`DEFAULT_RETRY`). */
   readonly retry?: Partial<RetryConfig> | undefined;
+  /** Circuit breaker overrides (`DEFAULT_BREAKER`); one breaker per tenant, shared by its signals. */
+  readonly breaker?: Partial<BreakerConfig> | undefined;
   /** Refresh this long before a token expires, within the bounds of `refreshMarginMs`; default 600. */
   readonly tokenRefreshMarginSeconds?: number | undefined;
   /** How long a refresh token is offered after it was issued; default 7200 (NICE's examples). */
@@ -46,6 +49,8 @@ export interface NiceClientOptions {
 /** The client plus its token provider (for tests and metrics). */
 export interface NiceClientHandle extends NiceClient {
   readonly tokens: TokenProvider;
+  /** The per-tenant circuit breakers (for tests and metrics). */
+  readonly breakers: TenantBreakers;
 }
 
 /** Default time one exchange may take. */
@@ -79,10 +84,16 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds,
   });
   const retryConfig: RetryConfig = Object.freeze({ ...DEFAULT_RETRY, ...options.retry });
-  const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig });
+  const hooks = options.hooks ?? {};
+  const breakers = new TenantBreakers(Object.freeze({ ...DEFAULT_BREAKER, ...stripUndefined(options.breaker ?? {}) }), (tenantId, state) => {
+    log.warn({ tenant: tenantId, state }, 'CXone circuit breaker changed state');
+    safeHook(log, () => hooks.onBreaker?.({ tenantId, state }));
+  });
+  const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig, breakers, hooks });
   let closing: Promise<void> | undefined;
   return {
     tokens,
+    breakers,
     signal: async (tenant, contactId, params, signalOptions) => {
       // Retryable: the handoff stays PENDING for the next process to finish.
       if (closing !== undefined) throw new NiceError({ code: NiceErrorCode.Unavailable, retryable: true, message: 'The CXone client is closed (shutting down); the signal was not sent.' });
@@ -104,6 +115,8 @@ interface SignalerDeps {
   readonly log: NiceLogger;
   readonly attemptTimeoutMs: number;
   readonly retry: RetryConfig;
+  readonly breakers: TenantBreakers;
+  readonly hooks: NiceHooks;
 }
 
 /** Per-call bookkeeping shared by the tries of one `signal`. */
@@ -186,7 +199,7 @@ class Signaler {
       return response.status;
     } catch (error) {
       // A failure to reach or use the endpoint may mean it moved; throttling says nothing of that.
-      if (isNiceError(error) && error.retryable && error.code !== NiceErrorCode.Throttled && tenant.cxone.apiEndpoint === undefined && token.cxoneTenantId !== undefined) {
+      if (isNiceError(error) && error.retryable && error.code !== NiceErrorCode.Throttled && error.code !== NiceErrorCode.CircuitOpen && tenant.cxone.apiEndpoint === undefined && token.cxoneTenantId !== undefined) {
         discovery.forgetApiEndpoint(tenant.cxone.issuer, token.cxoneTenantId);
       }
       throw error;
@@ -202,8 +215,24 @@ class Signaler {
     return this.#deps.discovery.apiEndpoint(tenant.cxone.issuer, token.cxoneTenantId, budget);
   }
 
-  /** Sends one Signal API request; resolves with a 2xx or 401/403 answer, rejects otherwise. */
+  /**
+   * Sends one Signal API request through the tenant's circuit breaker; resolves with a 2xx or
+   * 401/403 answer, rejects otherwise (`CXONE_CIRCUIT_OPEN`, without sending, while it is open).
+   */
   async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
+    const { breakers, hooks, log } = this.#deps;
+    try {
+      return await breakers.run(tenant.id, () => this.#sendOnce(tenant, endpoint, contactId, params, token, budget));
+    } catch (error) {
+      if (isNiceError(error) && (error.code === NiceErrorCode.Throttled || error.code === NiceErrorCode.CircuitOpen)) {
+        const reason = error.code === NiceErrorCode.Throttled ? 'upstream' : 'circuit_open';
+        safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason }));
+      }
+      throw error;
+    }
+  }
+
+  async #sendOnce(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
     const { http, clock, attemptTimeoutMs } = this.#deps;
     const request = signalRequest(endpoint, tenant.cxone.apiVersion, contactId, params, tenant.cxone.signalParams ?? 'body');
     const response = await http.exchange({
@@ -239,6 +268,19 @@ class Signaler {
 }
 
 const refusesToken = (status: number): boolean => status === 401 || status === 403;
+
+/** Runs a metrics hook; a broken hook must not fail a handoff. */
+function safeHook(log: NiceLogger, call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    log.warn({ err: { name: (error as Error).name } }, 'nice hook threw');
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
 
 /** What travels in a Signal API request besides the bearer token. */
 export interface SignalRequest {

@@ -19,6 +19,7 @@ export const NiceErrorCode = {
   Unavailable: 'CXONE_UNAVAILABLE',
   Throttled: 'CXONE_THROTTLED',
   Timeout: 'CXONE_TIMEOUT',
+  CircuitOpen: 'CXONE_CIRCUIT_OPEN',
 } as const satisfies Record<string, CxoneErrorCode>;
 export type NiceErrorCode = CxoneErrorCode;
 
@@ -47,6 +48,10 @@ export interface SignalResult {
 export interface NiceHooks {
   /** One upstream HTTP exchange finished (status, or 'error' for a network failure/timeout). */
   onUpstream?(event: { readonly kind: 'token' | 'discovery' | 'signal'; readonly outcome: number | 'error'; readonly ms: number }): void;
+  /** A tenant's circuit breaker changed state. */
+  onBreaker?(event: { readonly tenantId: string; readonly state: 'closed' | 'half-open' | 'open' }): void;
+  /** A signal of a tenant was throttled: CXone answered 429 (`upstream`), or the open breaker kept it from being sent (`circuit_open`). */
+  onThrottled?(event: { readonly tenantId: string; readonly reason: 'upstream' | 'circuit_open' }): void;
 }
 
 /** The CXone client used by the handoff service. */

@@ -272,8 +272,8 @@ export class SqlHandoffStore implements HandoffStore {
     );
   }
 
-  async release(id: string, owner: string, now: Date): Promise<boolean> {
-    return (await this.#sql.write(RELEASE, [id, owner, now])).length > 0;
+  async release(id: string, owner: string, now: Date, notBefore?: Date): Promise<boolean> {
+    return (await this.#sql.write(RELEASE, [id, owner, notBefore ?? now])).length > 0;
   }
 
   async claimDue(c: { owner: string; now: Date; leaseUntil: Date; limit: number }): Promise<HandoffRecord[]> {

@@ -62,7 +62,7 @@ describe('loadConfig', () => {
     const config = load({}, { tenants: [tenantJson()] });
     expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000 });
     expect(config.store).toEqual({ kind: 'pglite', dataDir: './.data' });
-    expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500 });
+    expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500, breakerCooldownMs: 10_000, breakerMinimumRps: 25 });
     expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
       maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 });
     expect(config.logLevel).toBe('info');

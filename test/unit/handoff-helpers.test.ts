@@ -76,7 +76,7 @@ describe('CXone error mapping', () => {
 
   it('reads the fields of a CXone client error structurally', () => {
     const error = Object.assign(new Error('CXone answered 503'), { code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3 });
-    expect(readNiceFailure(error)).toEqual({ code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3, message: 'CXone answered 503' });
+    expect(readNiceFailure(error)).toEqual({ code: 'CXONE_UNAVAILABLE', retryable: true, upstreamStatus: 503, attempts: 3, retryAfterMs: null, message: 'CXone answered 503' });
   });
 
   it.each([
@@ -88,6 +88,11 @@ describe('CXone error mapping', () => {
     const failure = readNiceFailure(error);
     expect(failure).toMatchObject({ code: 'CXONE_UNAVAILABLE', retryable: false, upstreamStatus: null, attempts: null });
     expect(failure.message).not.toContain('secret');
+  });
+
+  it('reads the wait the client asks for (an open breaker says how long), ignoring a malformed one', () => {
+    expect(readNiceFailure({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, retryAfterMs: 7_000, message: 'm' }).retryAfterMs).toBe(7_000);
+    expect(readNiceFailure({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, retryAfterMs: -1, message: 'm' }).retryAfterMs).toBeNull();
   });
 
   it('ignores malformed status and attempts', () => {
@@ -116,6 +121,6 @@ describe('CXone error mapping', () => {
   });
 
   it('lets retryHandoff re-run only transient causes', () => {
-    expect([...RETRYABLE_HANDOFF_ERROR_CODES].sort()).toEqual(['CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
+    expect([...RETRYABLE_HANDOFF_ERROR_CODES].sort()).toEqual(['CXONE_CIRCUIT_OPEN', 'CXONE_THROTTLED', 'CXONE_TIMEOUT', 'CXONE_UNAVAILABLE', 'RETRIES_EXHAUSTED']);
   });
 });

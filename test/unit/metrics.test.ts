@@ -15,6 +15,22 @@ describe('metrics', () => {
     expect(text).toContain('cxgw_cxone_request_duration_seconds_bucket{le="0.005",kind="signal"} 1');
   });
 
+  it('exposes each tenant\'s breaker state (gauge) and throttled signals by reason (counter) from the client hooks', async () => {
+    const metrics = createMetrics({ defaults: false });
+    const hooks = niceMetricsHooks(metrics);
+    hooks.onBreaker?.({ tenantId: 'acme', state: 'open' });
+    hooks.onBreaker?.({ tenantId: 'beta', state: 'half-open' });
+    hooks.onBreaker?.({ tenantId: 'beta', state: 'closed' });
+    hooks.onThrottled?.({ tenantId: 'acme', reason: 'upstream' });
+    hooks.onThrottled?.({ tenantId: 'acme', reason: 'circuit_open' });
+    hooks.onThrottled?.({ tenantId: 'acme', reason: 'circuit_open' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cxgw_cxone_circuit_state{tenant="acme"} 2');
+    expect(text).toContain('cxgw_cxone_circuit_state{tenant="beta"} 0');
+    expect(text).toContain('cxgw_cxone_throttled_total{tenant="acme",reason="upstream"} 1');
+    expect(text).toContain('cxgw_cxone_throttled_total{tenant="acme",reason="circuit_open"} 2');
+  });
+
   it('keeps registries apart, so two gateways in one process never share counters', async () => {
     const a = createMetrics({ defaults: false });
     const b = createMetrics({ defaults: false });

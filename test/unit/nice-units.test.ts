@@ -22,6 +22,7 @@ import { errorSnippet, parseRetryAfter, redact } from '../../src/nice/cxone-http
 import { decodeJwtPayload, tenantIdFromIdToken } from '../../src/nice/jwt.js';
 import { normalizeApiVersion, signalUrl } from '../../src/nice/nice.client.js';
 import { decideRetry, DEFAULT_RETRY } from '../../src/nice/retry-policy.js';
+import { circuitOpen } from '../../src/nice/circuit-breaker.js';
 import { AccessToken, refreshMarginMs } from '../../src/nice/token.provider.js';
 import { NiceErrorCode } from '../../src/nice/types.js';
 
@@ -40,6 +41,7 @@ describe('error catalogue', () => {
     abortedFailure('signal'),
     badInput('Too many params.'),
     misconfigured('discovery', 'Set api_endpoint.'),
+    circuitOpen(4_200),
   ];
 
   it('codes are unique and every one can be produced', () => {
