@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { HandoffNotFoundError, IdempotencyConflictError, NotRetryableError, SipParseError, StoreUnavailableError } from '../handoff/errors.js';
+import { HandoffNotFoundError, IdempotencyConflictError, InvalidCursorError, NotRetryableError, SipParseError, StoreUnavailableError } from '../handoff/errors.js';
 
 /** Every `extensions.code` a client can see, by name. */
 export const ErrorCode = {
@@ -155,6 +155,7 @@ export function toGraphQLError(error: unknown): unknown {
     return new BadUserInputError(`This handoff cannot be retried: ${error.message}`, 'id');
   }
   if (error instanceof StoreUnavailableError) return new ServiceUnavailableError();
+  if (error instanceof InvalidCursorError) return new BadUserInputError(`after: ${error.message}`, error.field);
   if (error instanceof SipParseError) {
     return new BadUserInputError(`The SIP INVITE is not valid: ${error.message}`, 'sipInvite', { part: error.field });
   }
