@@ -39,6 +39,7 @@ export interface GatewayConfig {
   readonly limits: {
     readonly maxParamLength: number;
     readonly maxContextBytes: number;
+    readonly maxContextDepth: number;
     readonly maxSipInviteBytes: number;
     readonly maxQueryDepth: number;
     readonly maxQueryComplexity: number;
@@ -98,6 +99,7 @@ const envSchema = z.object({
   WORKER_INTERVAL_MS: integer(500, 10, 60_000),
   MAX_PARAM_LENGTH: integer(256, 1, 4096),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
+  MAX_CONTEXT_DEPTH: integer(32, 1, 512),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
   MAX_QUERY_DEPTH: integer(10, 2, 100),
   MAX_QUERY_COMPLEXITY: integer(1000, 10, 1_000_000),
@@ -181,6 +183,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     limits: {
       maxParamLength: e.MAX_PARAM_LENGTH,
       maxContextBytes: e.MAX_CONTEXT_BYTES,
+      maxContextDepth: e.MAX_CONTEXT_DEPTH,
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,

@@ -26,6 +26,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'WORKER_INTERVAL_MS', default: '500', description: 'How often the retry worker looks for PENDING handoffs.' },
   { name: 'MAX_PARAM_LENGTH', default: '256', description: 'Longest accepted signal parameter (characters).' },
   { name: 'MAX_CONTEXT_BYTES', default: '16384', description: 'Largest accepted `context` (bytes of its JSON).' },
+  { name: 'MAX_CONTEXT_DEPTH', default: '32', description: 'Deepest nesting of objects and arrays accepted in `context` (`{}` is 1).' },
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },
   { name: 'MAX_QUERY_DEPTH', default: '10', description: 'Deepest accepted GraphQL selection (QUERY_TOO_COMPLEX above it; introspection exempt).' },
   { name: 'MAX_QUERY_COMPLEXITY', default: '1000', description: 'Most fields one GraphQL operation may select, aliases included (QUERY_TOO_COMPLEX above it).' },

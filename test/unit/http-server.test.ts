@@ -74,7 +74,7 @@ describe('HTTP server (fake handoffs)', () => {
     server = await createHttpServer({
       config: {
         http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000 },
-        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 },
+        limits: { maxParamLength: 16, maxContextBytes: 64, maxContextDepth: 4, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 },
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
       handoffs,
@@ -180,6 +180,18 @@ describe('HTTP server (fake handoffs)', () => {
       ['a param with a newline', { contactId: '1', params: [`${secret}\nX-Evil: 1`] }, 'input.params[0]'],
       ['a param with NUL', { contactId: '1', params: [`${secret}\u0000`] }, 'input.params[0]'],
       ['a context larger than MAX_CONTEXT_BYTES', { contactId: '1', context: { note: secret.repeat(20) } }, 'input.context'],
+      ['a context nested deeper than MAX_CONTEXT_DEPTH', { contactId: '1', context: { s: secret, a: { a: { a: { a: { a: 1 } } } } } }, 'input.context'],
+      ['a context array nested deeper than MAX_CONTEXT_DEPTH', { contactId: '1', context: [[[[[secret]]]]] }, 'input.context'],
+      ['a NUL in a context string', { contactId: '1', context: { s: `${secret}\u0000` } }, 'input.context'],
+      ['a NUL in a context key', { contactId: '1', context: { [`${secret}\u0000`]: 1 } }, 'input.context'],
+      ['a lone surrogate in a context string', { contactId: '1', context: [`${secret}\ud800`] }, 'input.context'],
+      ['a lone surrogate in a context key', { contactId: '1', context: { [`${secret}\udc00`]: 1 } }, 'input.context'],
+      ['a lone high surrogate in a param', { contactId: '1', params: [`${secret}\ud800`] }, 'input.params[0]'],
+      ['a lone low surrogate in a param', { contactId: '1', params: ['ok', `\udfff${secret}`] }, 'input.params[1]'],
+      ['a right-to-left override in a param', { contactId: '1', params: [`${secret}\u202e`] }, 'input.params[0]'],
+      ['a first-strong isolate in a param', { contactId: '1', params: [`${secret}\u2068`] }, 'input.params[0]'],
+      ['a line separator in a param', { contactId: '1', params: [`${secret}\u2028`] }, 'input.params[0]'],
+      ['a paragraph separator in a param', { contactId: '1', params: [`${secret}\u2029`] }, 'input.params[0]'],
       ['an empty idempotencyKey', { contactId: '1', idempotencyKey: '' }, 'input.idempotencyKey'],
       ['a 129-character idempotencyKey', { contactId: '1', idempotencyKey: secret + 'k'.repeat(123) }, 'input.idempotencyKey'],
       ['a non-printable idempotencyKey', { contactId: '1', idempotencyKey: `${secret}\u00e9` }, 'input.idempotencyKey'],
@@ -197,6 +209,35 @@ describe('HTTP server (fake handoffs)', () => {
       const r = await gql(SIGNAL, { input: { contactId: '12345678901234567890', params: Array.from({ length: 9 }, () => 'é'.repeat(16)), idempotencyKey: 'k'.repeat(128) } }, 'acme-signal');
       expect(r.body.errors).toBeUndefined();
       expect(r.body.data).toMatchObject({ signalContact: { handoff: { state: 'SIGNALED' } } });
+    });
+
+    it('accepts the format characters real text uses in params (ZWJ, ZWNJ, LRM/RLM, soft hyphen) and keeps them exactly', async () => {
+      const params = ['👨\u200d👩\u200d👧', 'می\u200cخواهم', '\u200fשלום\u200e', 'co\u00adop'];
+      const r = await gql(SIGNAL, { input: { contactId: '1001', params } }, 'acme-signal');
+      expect(r.body.errors).toBeUndefined();
+      expect(handoffs.signals.at(-1)?.request.params).toEqual(params);
+    });
+
+    it('accepts a context exactly MAX_CONTEXT_DEPTH deep', async () => {
+      const r = await gql(SIGNAL, { input: { contactId: '1001', context: { a: [{ b: [1] }] } } }, 'acme-signal');
+      expect(r.body.errors).toBeUndefined();
+    });
+
+    it.each([
+      ['1e400', '1e400'],
+      ['-1e400', '-1e400'],
+      ['a non-finite number deep in an array', '[1, [2, 1e999]]'],
+    ])('refuses a context holding %s (Infinity, which JSON would store as null)', async (_name, literal) => {
+      const before = handoffs.signals.length;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer acme-signal' },
+        payload: `{"query":${JSON.stringify(SIGNAL)},"variables":{"input":{"contactId":"1","context":{"n":${literal}}}}}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.context' });
+      expect(handoffs.signals.length).toBe(before);
     });
 
     it('cuts a variable-coercion error down to the field, without the submitted value', async () => {
