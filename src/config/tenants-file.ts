@@ -75,7 +75,7 @@ function tenantSchema(sources: SecretSources) {
       clientSecret: credential(sources, { literal: false }),
       accessKeyId: credential(sources, { literal: true }),
       accessKeySecret: credential(sources, { literal: false }),
-    }),
+    }).strict(),
     pseudoNumbers: z.array(z.string().regex(E164, 'must be an E.164 number such as +15550100001')).default([]),
     contactIdHeader: z.string().regex(HEADER_NAME, 'must be a SIP header name starting with X-').default('X-ContactID'),
     keys: z
@@ -84,15 +84,17 @@ function tenantSchema(sources: SecretSources) {
           name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
           sha256: z.string().regex(SHA256_HEX, 'must be the SHA-256 of the key: 64 hex characters'),
           scope: z.enum(KEY_SCOPES),
-        }),
+        }).strict(),
       )
       .min(1, 'a tenant needs at least one key'),
-  });
+  }).strict();
 }
 
 function tenantsFileSchema(sources: SecretSources) {
   return z
     .object({ tenants: z.array(tenantSchema(sources)).min(1, 'at least one tenant is required') })
+    // Unknown fields are refused, not ignored: a typo (`contactIdHeadr`) would silently leave the default.
+    .strict()
     .superRefine((file, ctx) => {
       const ids = new Map<string, number>();
       const numbers = new Map<string, number>();

@@ -166,6 +166,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses unknown fields and typos at every level, naming each, instead of silently applying defaults', () => {
+    const tenant = tenantJson({ contactIdHeadr: 'X-InContact-ContactId', pseudoNumber: '+15550100009', keys: [{ name: 'k', sha256: HASH_A, scope: 'signal', scopes: ['read'] }] }, { apiVerison: 'v31.0' });
+    const list = problems(() => load({}, { tenants: [tenant], tenant: [] }));
+    expect(list).toHaveLength(4);
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/etc\/tenants\.json: \(root\): Unrecognized key: "tenant"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]: Unrecognized keys: "contactIdHeadr", "pseudoNumber"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.cxone: Unrecognized key: "apiVerison"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.keys\[0\]: Unrecognized key: "scopes"$/),
+      ]),
+    );
+    expect(list.join('\n')).not.toContain('X-InContact-ContactId');
+  });
+
   it('refuses a file with no tenants and YAML files', () => {
     expect(problems(() => load({}, { tenants: [] }))).toEqual(['/etc/tenants.json: tenants: at least one tenant is required']);
     expect(problems(() => load({ TENANTS_FILE: '/etc/t.yaml' }, {}, { '/etc/t.yaml': 'tenants: []' }))).toEqual([
