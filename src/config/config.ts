@@ -22,6 +22,8 @@ export interface GatewayConfig {
     readonly introspection: boolean;
     readonly explorer: boolean;
     readonly shutdownTimeoutMs: number;
+    /** Longest time a client may take to send a whole request, headers and body (408 and closed after it). */
+    readonly requestTimeoutMs: number;
   };
   readonly logLevel: LogLevel;
   /** LOG_PRETTY; `undefined` leaves it to the process (pretty on a terminal, unless production). */
@@ -108,6 +110,7 @@ const envSchema = z.object({
   MAX_QUERY_TOKENS: integer(3000, 100, 1_000_000),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  REQUEST_TIMEOUT_MS: integer(30_000, 100, 600_000),
 });
 
 /** The environment variables `loadConfig` reads (TENANTS_FILE's `env:` references aside); ENV_VARS documents each. */
@@ -170,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       introspection: e.INTROSPECTION ?? !production,
       explorer: e.EXPLORER ?? !production,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,

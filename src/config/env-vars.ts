@@ -34,5 +34,6 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_QUERY_DIRECTIVES', default: '20', description: 'Most directives in one GraphQL operation (QUERY_TOO_COMPLEX above it).' },
   { name: 'MAX_QUERY_TOKENS', default: '3000', description: 'Most lexical tokens in one GraphQL document; the parser stops there (QUERY_TOO_COMPLEX).' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
+  { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Longest time a client may take to send a whole request, headers and body; then 408 and the connection is closed (slow-body clients).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

@@ -77,6 +77,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     logController: new RequestLogController({ requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
     forceCloseConnections: 'idle',
+    // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, or Node answers 408 and
+    // closes the connection: a client trickling a body a byte at a time holds no socket for long.
+    // Node checks every connectionsCheckingInterval (30 s by default, a whole default timeout).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.http.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.http.requestTimeoutMs / 4))),
+    },
     return503OnClosing: true,
   });
 

@@ -58,7 +58,7 @@ function problems(run: () => unknown): readonly string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults and resolves secret references', () => {
     const config = load({}, { tenants: [tenantJson()] });
-    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000 });
+    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(config.store).toEqual({ kind: 'pglite', dataDir: './.data' });
     expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500 });
     expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxContextDepth: 32, maxSipInviteBytes: 16_384, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 });

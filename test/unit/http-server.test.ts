@@ -2,6 +2,7 @@
  * The HTTP + GraphQL layer over a fake `HandoffOperations`, driven with fastify's `inject`: auth and
  * scopes, input validation, error codes and HTTP statuses, probes, logs.
  */
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { type FastifyInstance } from 'fastify';
 import { getIntrospectionQuery } from 'graphql';
@@ -73,7 +74,7 @@ describe('HTTP server (fake handoffs)', () => {
     });
     server = await createHttpServer({
       config: {
-        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000 },
+        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000, requestTimeoutMs: 500 },
         limits: { maxParamLength: 16, maxContextBytes: 64, maxContextDepth: 4, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000 },
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
@@ -410,6 +411,28 @@ describe('HTTP server (fake handoffs)', () => {
     it('answers /healthz 200', async () => {
       const res = await app.inject({ method: 'GET', url: '/healthz' });
       expect([res.statusCode, res.json()]).toEqual([200, { status: 'ok' }]);
+    });
+
+    it('answers 408 and closes the connection of a client trickling its body past REQUEST_TIMEOUT_MS (500 ms here)', async () => {
+      const url = new URL(await server.listen(0, '127.0.0.1'));
+      const socket = connect(Number(url.port), '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 6000\r\n\r\n{');
+      // One byte every 100 ms: never idle, never done.
+      const trickle = setInterval(() => {
+        if (!socket.destroyed) socket.write(' ');
+      }, 100);
+      try {
+        await closed;
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
     });
 
     it('answers /readyz 200 when the store answers and 503 when it does not', async () => {
