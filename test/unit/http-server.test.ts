@@ -444,6 +444,26 @@ describe('HTTP server (fake handoffs)', () => {
       expect(down.json()).toMatchObject({ status: 'unavailable' });
     });
 
+    it('logs a request by method, path and operation name only: no query string, token or variables', async () => {
+      logLines.length = 0;
+      const variables = encodeURIComponent(JSON.stringify({ contactId: 'VAR-SECRET' }));
+      const query = encodeURIComponent('query Status($contactId: String!) { handoffStatus(contactId: $contactId) { id } }');
+      // No preflight header: a 400 (logged at info) for a GET carrying a token and variables in its URL.
+      const res = await app.inject({ method: 'GET', url: `/graphql?query=${query}&operationName=Status&variables=${variables}&access_token=TOKEN-IN-URL` });
+      expect(res.statusCode).toBe(400);
+      const long = await app.inject({ method: 'POST', url: '/graphql?access_token=TOKEN-IN-URL', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query: '{ __typename }', operationName: `Op${'x'.repeat(5000)}` }) });
+      expect(long.statusCode).toBe(400);
+      const text = logLines.join('\n');
+      expect(text).not.toContain('TOKEN-IN-URL');
+      expect(text).not.toContain('VAR-SECRET');
+      expect(text).not.toContain('xxxxxxxxxx');
+      const lines = logLines.map((l) => JSON.parse(l) as { msg?: string; request?: unknown });
+      expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.request)).toEqual([
+        { method: 'GET', path: '/graphql', operationName: 'Status' },
+        { method: 'POST', path: '/graphql' },
+      ]);
+    });
+
     it('keeps a plain X-Request-Id, logs tenant and contact ids, and never logs the key', async () => {
       logLines.length = 0;
       const res = await app.inject({
