@@ -101,6 +101,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     schema,
     csrfPrevention: true,
     introspection: config.http.introspection,
+    // Without introspection, "Did you mean …?" in validation errors would hand out the schema one
+    // field name at a time, even to a caller without a key.
+    hideSchemaDetailsFromClientErrors: !config.http.introspection,
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
     // The parser stops at this many tokens, so a token bomb costs no more than a legitimate query.
