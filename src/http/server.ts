@@ -27,7 +27,7 @@ import { queryLimitsPlugin } from './query-limits.js';
 import { useReadinessCheck } from './readiness.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
-import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
+import { type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
 import { metricsPlugin, useMetricsEndpoint } from './use-metrics.js';
@@ -143,9 +143,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     },
   });
 
-  let explorerPage: string | null = null;
+  let explorerPage: ExplorerPage | null = null;
   if (config.http.explorer) {
-    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] }).html;
+    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] });
   }
 
   app.route<{ Reply: string }>({
@@ -153,7 +153,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     url: GRAPHQL_PATH,
     handler: async function (request, reply) {
       if (explorerPage !== null && wantsExplorer(request)) {
-        return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(explorerPage);
+        return sendExplorerPage(reply, explorerPage);
       }
       return await graphqlHandler.call(this, request, reply);
     },

@@ -404,6 +404,16 @@ describe('HTTP server (fake handoffs)', () => {
       const res = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    });
+
+    it('does not serve the explorer page at /graphql to a non-loopback Host (DNS rebinding)', async () => {
+      const res = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', host: 'rebind.evil.example:4000' } });
+      expect(res.headers['content-type']).not.toContain('text/html');
+      expect(res.body).not.toContain('GraphiQL');
+      const root = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html', host: 'rebind.evil.example:4000' } });
+      expect(root.statusCode).toBe(404);
     });
   });
 
