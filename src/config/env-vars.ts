@@ -13,7 +13,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'PORT', default: '4000', description: 'HTTP port to listen on (0 picks a free port).' },
   { name: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 for all).' },
   { name: 'TENANTS_FILE', default: undefined, description: 'Path of the tenants file (JSON). Required.' },
-  { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset.' },
+  { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset; one process owns it (a second is refused).' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'LOG_PRETTY', default: 'on when stdout is a terminal, unless production', description: 'Human-readable log lines through pino-pretty (a dev dependency) instead of JSON (true/false).' },
