@@ -30,6 +30,8 @@ export interface GatewayConfig {
     readonly introspection: boolean;
     readonly explorer: boolean;
     readonly shutdownTimeoutMs: number;
+    /** Longest time a client may take to send a whole request, headers and body (408 and closed after it). */
+    readonly requestTimeoutMs: number;
   };
   readonly logLevel: LogLevel;
   /** LOG_PRETTY; `undefined` leaves it to the process (pretty on a terminal, unless production). */
@@ -51,6 +53,7 @@ export interface GatewayConfig {
   readonly limits: {
     readonly maxParamLength: number;
     readonly maxContextBytes: number;
+    readonly maxContextDepth: number;
     readonly maxSipInviteBytes: number;
     /** Largest JSON of one CXone context header (X-CXone, X-CXone-Custom, X-CXone-Extended) kept from an INVITE. */
     readonly maxSipContextBytes: number;
@@ -129,6 +132,7 @@ const envSchema = z.object({
   // Never above what CXone (the simulator, for now) accepts: one definition in src/common.
   MAX_PARAM_LENGTH: integer(256, 1, MAX_SIGNAL_PARAM_LENGTH),
   MAX_CONTEXT_BYTES: integer(16_384, 2, 1_048_576),
+  MAX_CONTEXT_DEPTH: integer(32, 1, 512),
   MAX_SIP_INVITE_BYTES: integer(16_384, 256, 1_048_576),
   MAX_SIP_CONTEXT_BYTES: integer(8192, 2, 1_048_576),
   MAX_SIP_CONTEXT_DEPTH: integer(32, 1, 1000),
@@ -147,6 +151,7 @@ const envSchema = z.object({
   MAX_SUBSCRIBER_BUFFER_BYTES: integer(1_048_576, 65_536, 1_073_741_824),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  REQUEST_TIMEOUT_MS: integer(30_000, 100, 600_000),
 });
 
 /** The environment variables `loadConfig` reads (TENANTS_FILE's `env:` references aside); ENV_VARS documents each. */
@@ -219,6 +224,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       introspection: e.INTROSPECTION ?? !production,
       explorer: e.EXPLORER ?? !production,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
@@ -234,6 +240,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     limits: {
       maxParamLength: e.MAX_PARAM_LENGTH,
       maxContextBytes: e.MAX_CONTEXT_BYTES,
+      maxContextDepth: e.MAX_CONTEXT_DEPTH,
       maxSipInviteBytes: e.MAX_SIP_INVITE_BYTES,
       maxSipContextBytes: e.MAX_SIP_CONTEXT_BYTES,
       maxSipContextDepth: e.MAX_SIP_CONTEXT_DEPTH,

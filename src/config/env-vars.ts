@@ -13,7 +13,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'PORT', default: '4000', description: 'HTTP port to listen on (0 picks a free port).' },
   { name: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 for all).' },
   { name: 'TENANTS_FILE', default: undefined, description: 'Path of the tenants file (JSON). Required.' },
-  { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset.' },
+  { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset; one process owns it (a second is refused).' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
   { name: 'DATABASE_POOL_SIZE', default: '10', description: 'Most PostgreSQL connections one replica opens (plus one LISTEN connection); replicas x (pool + 1) must stay under max_connections.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
@@ -29,6 +29,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'CXONE_BREAKER_MIN_RPS', default: '25', description: "Signals per second over the breaker's 10 s window below which it never opens; above it, more than 20 % 429/503 answers open it." },
   { name: 'MAX_PARAM_LENGTH', default: '256', description: 'Longest accepted signal parameter (characters); at most 1000 (src/common/signal-limits.ts).' },
   { name: 'MAX_CONTEXT_BYTES', default: '16384', description: 'Largest accepted `context` (bytes of its JSON).' },
+  { name: 'MAX_CONTEXT_DEPTH', default: '32', description: 'Deepest nesting of objects and arrays accepted in `context` (`{}` is 1).' },
   { name: 'MAX_SIP_INVITE_BYTES', default: '16384', description: 'Largest accepted SIP INVITE text for registerCall (bytes).' },
   { name: 'MAX_SIP_CONTEXT_BYTES', default: '8192', description: 'Largest JSON kept from one CXone context header of an INVITE (X-CXone, X-CXone-Custom, X-CXone-Extended); a larger one is left null with a warning.' },
   { name: 'MAX_SIP_CONTEXT_DEPTH', default: '32', description: 'Deepest nesting kept in one CXone context header of an INVITE; a deeper one is left null with a warning.' },
@@ -46,5 +47,6 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_SUBSCRIPTIONS', default: '1000', description: 'Most subscriptions in the gateway process (TOO_MANY_SUBSCRIPTIONS above it).' },
   { name: 'MAX_SUBSCRIBER_BUFFER_BYTES', default: '1048576', description: 'Most unsent bytes a WebSocket client may leave queued (it stopped reading); past it the connection is closed with 4008.' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
+  { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Longest time a client may take to send a whole request, headers and body; then 408 and the connection is closed (slow-body clients).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

@@ -89,7 +89,7 @@ function tenantSchema(sources: SecretSources) {
       clientSecret: credential(sources, { literal: false }).optional(),
       accessKeyId: credential(sources, { literal: true }),
       accessKeySecret: credential(sources, { literal: false }),
-    }).superRefine((cxone, ctx) => {
+    }).strict().superRefine((cxone, ctx) => {
       if (cxone.grant !== 'password') return;
       for (const field of ['clientId', 'clientSecret'] as const) {
         if (cxone[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required for the password grant' });
@@ -110,7 +110,7 @@ function tenantSchema(sources: SecretSources) {
           name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
           sha256: z.string().regex(SHA256_HEX, 'must be the SHA-256 of the key: 64 hex characters'),
           scope: z.enum(KEY_SCOPES),
-        }),
+        }).strict(),
       )
       .min(1, 'a tenant needs at least one key'),
     // The REST Handoff API (PolyAI-compatible): GET /v1/{accountId}/{projectId}/handoff_state reads
@@ -121,12 +121,14 @@ function tenantSchema(sources: SecretSources) {
         projectId: z.string().regex(POLYAI_ID, POLYAI_ID_MESSAGE),
       })
       .optional(),
-  });
+  }).strict();
 }
 
 function tenantsFileSchema(sources: SecretSources) {
   return z
     .object({ tenants: z.array(tenantSchema(sources)).min(1, 'at least one tenant is required') })
+    // Unknown fields are refused, not ignored: a typo (`contactIdHeadr`) would silently leave the default.
+    .strict()
     .superRefine((file, ctx) => {
       file.tenants.forEach((tenant, t) => {
         if (tenant.contactIdHeader !== undefined && tenant.contactIdHeaders !== undefined) {

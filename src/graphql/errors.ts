@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { HandoffNotFoundError, IdempotencyConflictError, NotRetryableError, SipParseError, StoreUnavailableError } from '../handoff/errors.js';
+import { HandoffNotFoundError, IdempotencyConflictError, InvalidCursorError, NotRetryableError, SipParseError, StoreUnavailableError } from '../handoff/errors.js';
 
 /** Every `extensions.code` a client can see, by name. */
 export const ErrorCode = {
@@ -165,6 +165,7 @@ export function toGraphQLError(error: unknown): unknown {
     return new BadUserInputError(`This handoff cannot be retried: ${error.message}`, 'id');
   }
   if (error instanceof StoreUnavailableError) return new ServiceUnavailableError();
+  if (error instanceof InvalidCursorError) return new BadUserInputError(`after: ${error.message}`, error.field);
   if (error instanceof SipParseError) {
     return new BadUserInputError(`The SIP INVITE is not valid: ${error.message}`, 'sipInvite', { part: error.field });
   }
@@ -198,7 +199,7 @@ export function createFormatError(log: ErrorLog) {
     }
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       if (code === ErrorCode.BadUserInput && formatted.extensions?.field === undefined) return withoutEchoedValue(formatted);
-      return formatted;
+      return withShortEchoes(formatted);
     }
     const masked = new InternalServerError();
     const original = unwrapResolverError(error);
@@ -209,6 +210,21 @@ export function createFormatError(log: ErrorLog) {
     const { http: _http, ...extensions } = masked.extensions;
     return { message: masked.message, ...(formatted.path ? { path: formatted.path } : {}), extensions };
   };
+}
+
+/** Longest quoted client text (an operation name, an enum literal, a field name) a message repeats. */
+const MAX_ECHO = 40;
+const QUOTED = /"([^"]*)"/g;
+
+/**
+ * graphql-js and Apollo quote what the client sent (`Unknown operation named "…"`, `Value "…" does
+ * not exist in "HandoffState" enum`): a 50 KB name came back whole. Quoted text over `MAX_ECHO`
+ * characters is cut to its start and an ellipsis, so an honest client still recognises its typo.
+ */
+function withShortEchoes(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.message.includes('"')) return formatted;
+  const message = formatted.message.replace(QUOTED, (quoted, inner: string) => (inner.length > MAX_ECHO ? `"${[...inner].slice(0, MAX_ECHO).join('')}…"` : quoted));
+  return message === formatted.message ? formatted : { ...formatted, message };
 }
 
 const COERCION = /^Variable "\$([^"]+)" got invalid value .*?(?: at "([^"]+)")?; /s;

@@ -26,7 +26,7 @@ export async function buildSchemaOnly(): Promise<GraphQLSchema> {
     calls: unusedCalls,
     tenants: { ownerOfNumber: () => undefined, tenants: [] },
     parseInvite: refuse,
-    limits: { maxParamLength: 1, maxContextBytes: 1, maxSipInviteBytes: 1 },
+    limits: { maxParamLength: 1, maxContextBytes: 1, maxContextDepth: 1, maxSipInviteBytes: 1 },
   });
 }
 

@@ -13,6 +13,8 @@ import { BadUserInputError } from './errors.js';
 export interface InputLimits {
   readonly maxParamLength: number;
   readonly maxContextBytes: number;
+  /** Deepest nesting of objects and arrays in `context` (`{}` is 1). */
+  readonly maxContextDepth: number;
   readonly maxSipInviteBytes: number;
 }
 
@@ -21,6 +23,16 @@ export interface InputLimits {
  * then into a Studio script variable, where a newline or NUL is never intended.
  */
 const CONTROL = /\p{Cc}/u;
+/**
+ * Also refused in params: line and paragraph separators (U+2028, U+2029: newlines by another name,
+ * and line terminators in JavaScript-like script languages) and the bidi controls that reorder the
+ * text after them until popped (embeddings and overrides U+202A..U+202E, isolates U+2066..U+2069;
+ * the "Trojan Source" characters), which make a value display differently from what a Studio script
+ * compares. Every other format character (Cf) is accepted, since real text needs them: ZWJ in emoji
+ * sequences and Indic scripts, ZWNJ in Persian, the LRM/RLM marks in mixed-direction names, the soft
+ * hyphen.
+ */
+const SEPARATOR_OR_BIDI_CONTROL = /[\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
 const PRINTABLE_ASCII = /^[\x20-\x7E]+$/;
 
 const contactId = z.string().regex(CONTACT_ID_PATTERN, 'must be 1..20 digits (a CXone contact id)');
@@ -48,18 +60,25 @@ function buildSignalInputSchema(limits: InputLimits) {
       .array(
         z
           .string()
+          .refine((p) => p.isWellFormed(), { message: 'must be well-formed Unicode (a lone UTF-16 surrogate has no UTF-8 form)', abort: true })
           .refine((p) => signalParamLength(p) <= limits.maxParamLength, `must be at most ${limits.maxParamLength} characters`)
-          .refine((p) => !CONTROL.test(p), 'must not contain control characters (newline, tab, NUL...)'),
+          .refine((p) => !CONTROL.test(p), 'must not contain control characters (newline, tab, NUL...)')
+          .refine((p) => !SEPARATOR_OR_BIDI_CONTROL.test(p), 'must not contain line separators or bidi embedding/override/isolate controls (U+2028, U+2029, U+202A..U+202E, U+2066..U+2069)'),
       )
       .max(MAX_SIGNAL_PARAMS, `at most ${MAX_SIGNAL_PARAMS} params (p1..p9)`)
       .nullish(),
     context: z
       .unknown()
       .optional()
-      .refine(
-        (c) => c === undefined || c === null || Buffer.byteLength(JSON.stringify(c), 'utf8') <= limits.maxContextBytes,
-        `must be at most ${limits.maxContextBytes} bytes of JSON`,
-      ),
+      .superRefine((c, ctx) => {
+        if (c === undefined || c === null) return;
+        // The walk first: it bounds the depth that JSON.stringify (and later canonicalJson and jsonb) recurse into.
+        const problem = contextProblem(c, limits.maxContextDepth);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        else if (Buffer.byteLength(JSON.stringify(c), 'utf8') > limits.maxContextBytes) {
+          ctx.addIssue({ code: 'custom', message: `must be at most ${limits.maxContextBytes} bytes of JSON` });
+        }
+      }),
     idempotencyKey: z
       .string()
       .min(1, 'must be 1..128 printable ASCII characters')
@@ -69,6 +88,43 @@ function buildSignalInputSchema(limits: InputLimits) {
     sharedId: externalId.nullish(),
     conversationId: externalId.nullish(),
   });
+}
+
+/**
+ * What the store cannot keep exactly, or what would overflow a recursive serialiser, in a `context`
+ * value; null when it is fine. Iterative (an explicit stack), so a hostile depth cannot overflow the
+ * walk itself; it stops at the first problem and never names the offending value or key.
+ * - nesting of objects and arrays deeper than `maxDepth`;
+ * - a non-finite number (the JSON scalar turns `1e400` into Infinity, which JSON would store as null);
+ * - a NUL or a lone UTF-16 surrogate in a string or a key (jsonb refuses both; the surrogate has no
+ *   UTF-8 form).
+ */
+export function contextProblem(value: unknown, maxDepth: number): string | null {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  const badString = (text: string) => text.includes('\0') || !text.isWellFormed();
+  const STRING_PROBLEM = 'must not contain a NUL character or a lone UTF-16 surrogate in any string or key';
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const v = item.value;
+    if (typeof v === 'string') {
+      if (badString(v)) return STRING_PROBLEM;
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return 'must not contain a non-finite number (such as 1e400, which JSON cannot hold)';
+    } else if (v !== null && typeof v === 'object') {
+      const depth = item.depth + 1;
+      if (depth > maxDepth) return `must not nest objects and arrays more than ${maxDepth} levels deep`;
+      if (Array.isArray(v)) {
+        for (const child of v) stack.push({ value: child, depth });
+      } else {
+        for (const [key, child] of Object.entries(v)) {
+          if (badString(key)) return STRING_PROBLEM;
+          stack.push({ value: child, depth });
+        }
+      }
+    } else if (v !== null && typeof v !== 'boolean' && v !== undefined) {
+      return 'must be JSON';
+    }
+  }
+  return null;
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {

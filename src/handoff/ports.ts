@@ -111,7 +111,7 @@ export interface HandoffStore {
   /** Inserts or replaces the call facts of `(tenantId, contactId)`. */
   upsertCall(call: Call): Promise<Call>;
   getCall(tenantId: string, contactId: string): Promise<Call | null>;
-  /** Resolves when the database answers; rejects with `StoreUnavailableError` otherwise. */
+  /** Resolves when the database answers the store's own reads (handoffs and calls); rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

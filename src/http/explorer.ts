@@ -2,10 +2,11 @@
  * The offline GraphQL explorer: GraphiQL 3.9's prebuilt UMD bundle with React 18, served from the
  * project's own node_modules. No CDN, no bundler: the page works with the network off (docs/architecture.md, "Known-good choices on this machine").
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /** One tab the explorer opens with. */
 export interface ExplorerTab {
@@ -54,26 +55,21 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The explorer's HTML page. */
-export function explorerHtml(options: ExplorerOptions): string {
-  const a = EXPLORER_ASSET_PREFIX;
+/**
+ * The page is served only when the request's Host is loopback (`localhost`, `127.0.0.1`, `[::1]`,
+ * any port): it embeds the dev launcher's keys, and a DNS-rebinding page (evil.example resolving to
+ * 127.0.0.1) reaches the gateway with its own name in Host. Any other Host gets a 404.
+ */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
+
+/** The page's one inline script, by itself, so the CSP can allow exactly it by hash. */
+function explorerScript(options: ExplorerOptions): string {
   const config = { endpoint: options.endpoint, tabs: options.tabs };
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(options.title ?? 'cxone-gateway explorer')}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${a}graphiql.min.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
-</head>
-<body>
-<div id="graphiql">Loading the explorer…</div>
-<script src="${a}react.production.min.js"></script>
-<script src="${a}react-dom.production.min.js"></script>
-<script src="${a}graphiql.min.js"></script>
-<script>
+  return `
   const config = ${scriptJson(config)};
   const fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
   // Tabs the server offers replace the ones an earlier visit stored when they change (a restarted dev
@@ -101,15 +97,69 @@ export function explorerHtml(options: ExplorerOptions): string {
       ...initial,
     }),
   );
-</script>
-</body>
-</html>
 `;
 }
 
-/** True for a browser navigation (HTML wanted) that is not itself a GraphQL GET request. */
+/**
+ * Security headers of the page: scripts only from this origin plus the page's own inline script
+ * (by hash), no framing (clickjacking), no MIME sniffing, no referrer. GraphiQL sets inline styles,
+ * hence `style-src 'unsafe-inline'`; `connect-src 'self'` covers its fetches to /graphql.
+ */
+function explorerHeaders(script: string): Readonly<Record<string, string>> {
+  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  const csp = [
+    "default-src 'none'",
+    `script-src 'self' 'sha256-${hash}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  };
+}
+
+/** The explorer's HTML page. */
+export function explorerHtml(options: ExplorerOptions): string {
+  return explorerPage(options).html;
+}
+
+function explorerPage(options: ExplorerOptions): ExplorerPage {
+  const a = EXPLORER_ASSET_PREFIX;
+  const script = explorerScript(options);
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(options.title ?? 'cxone-gateway explorer')}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${a}graphiql.min.css">
+<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+<div id="graphiql">Loading the explorer…</div>
+<script src="${a}react.production.min.js"></script>
+<script src="${a}react-dom.production.min.js"></script>
+<script src="${a}graphiql.min.js"></script>
+<script>${script}</script>
+</body>
+</html>
+`;
+  return { html, headers: explorerHeaders(script) };
+}
+
+/** True for a browser navigation (HTML wanted) to a loopback Host that is not itself a GraphQL GET request. */
 export function wantsExplorer(request: FastifyRequest): boolean {
-  if (request.method !== 'GET') return false;
+  if (request.method !== 'GET' || !isLoopbackHost(request.headers.host)) return false;
   const accept = request.headers.accept ?? '';
   if (!accept.includes('text/html')) return false;
   const query = request.query as Record<string, unknown> | undefined;
@@ -120,12 +170,13 @@ export function wantsExplorer(request: FastifyRequest): boolean {
  * Adds `GET /` (the page) and `GET /explorer/assets/:file` to the app, and returns the page's HTML
  * so the GraphQL route can answer browser navigations to the endpoint itself.
  */
-export function registerExplorer(app: FastifyInstance, options: ExplorerOptions): { readonly html: string } {
-  const html = explorerHtml(options);
+export function registerExplorer(app: FastifyInstance, options: ExplorerOptions): ExplorerPage {
+  const page = explorerPage(options);
   const cache = new Map<string, Buffer>();
 
-  app.get('/', async (_request, reply) => {
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+  app.get('/', async (request, reply) => {
+    if (!isLoopbackHost(request.headers.host)) return reply.code(404).send({ error: 'not_found', message: 'Not found.' });
+    return sendExplorerPage(reply, page);
   });
 
   app.get<{ Params: { file: string } }>(`${EXPLORER_ASSET_PREFIX}:file`, async (request, reply) => {
@@ -138,8 +189,19 @@ export function registerExplorer(app: FastifyInstance, options: ExplorerOptions)
       body = await readFile(assetPath(asset));
       cache.set(request.params.file, body);
     }
-    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(body);
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').send(body);
   });
 
-  return { html };
+  return page;
+}
+
+/** The page and the headers it is served with. */
+export interface ExplorerPage {
+  readonly html: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Sends the explorer page with its security headers. */
+export function sendExplorerPage(reply: FastifyReply, page: ExplorerPage): FastifyReply {
+  return reply.type('text/html; charset=utf-8').headers(page.headers).send(page.html);
 }

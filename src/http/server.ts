@@ -25,10 +25,9 @@ import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { OperationLimiter } from './operation-limits.js';
 import { useReadinessCheck } from './readiness.js';
-import { requireKeyPlugin } from './require-key.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
-import { type ExplorerTab, registerExplorer, wantsExplorer } from './explorer.js';
+import { type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
 import { metricsPlugin, useMetricsEndpoint } from './use-metrics.js';
@@ -78,6 +77,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     logController: new RequestLogController({ requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
     forceCloseConnections: 'idle',
+    // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, or Node answers 408 and
+    // closes the connection: a client trickling a body a byte at a time holds no socket for long.
+    // Node checks every connectionsCheckingInterval (30 s by default, a whole default timeout).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.http.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.http.requestTimeoutMs / 4))),
+    },
     return503OnClosing: true,
   });
 
@@ -101,6 +109,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     schema,
     csrfPrevention: true,
     introspection: config.http.introspection,
+    // Without introspection, "Did you mean …?" in validation errors would hand out the schema one
+    // field name at a time, even to a caller without a key.
+    hideSchemaDetailsFromClientErrors: !config.http.introspection,
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
     // The parser stops at this many tokens, so a token bomb costs no more than a legitimate query.
@@ -115,7 +126,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       // resolver of every request, and the gateway sets no cache hints (answers are per caller).
       ApolloServerPluginCacheControlDisabled(),
       internalErrorStatusPlugin<GatewayContext>(),
-      requireKeyPlugin(),
       subscriptionsOverHttpPlugin<GatewayContext>(),
       operationLimits.plugin<GatewayContext>(),
       ...(deps.metrics ? [metricsPlugin<GatewayContext>(deps.metrics)] : []),
@@ -140,9 +150,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     },
   });
 
-  let explorerPage: string | null = null;
+  let explorerPage: ExplorerPage | null = null;
   if (config.http.explorer) {
-    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] }).html;
+    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] });
   }
 
   app.route<{ Reply: string }>({
@@ -150,7 +160,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     url: GRAPHQL_PATH,
     handler: async function (request, reply) {
       if (explorerPage !== null && wantsExplorer(request)) {
-        return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(explorerPage);
+        return sendExplorerPage(reply, explorerPage);
       }
       return await graphqlHandler.call(this, request, reply);
     },

@@ -21,9 +21,9 @@
  * per `EXECUTE`. A statement whose parameters cannot be rendered, or that fails, runs (again)
  * through `query()`, so its caller sees PostgreSQL's error for the statement as written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
@@ -31,6 +31,7 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../handoff/errors.js';
 import { type Logger } from '../common/logger.js';
 import { type HandoffStore } from '../handoff/ports.js';
+import { dataDirError, type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { runMigrations } from './migrations.js';
 import { type SqlExecutor, SqlHandoffStore } from './sql-handoff-store.js';
 
@@ -53,23 +54,63 @@ export interface PgliteStoreOptions {
  */
 const DEFAULT_SHARED_BUFFERS = '16MB';
 
-/** Opens (creating if needed) the embedded database and applies pending migrations. */
+/**
+ * Opens (creating if needed) the embedded database and applies pending migrations. The directory is
+ * locked for this process first (see `data-dir-lock.ts`): a second process is refused, naming the
+ * owner's pid. Problems with the directory itself are reported with its path and cause.
+ */
 export async function openPgliteStore(options: PgliteStoreOptions, deps: { readonly log: Logger }): Promise<HandoffStore> {
-  const settings = { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] };
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await createDataDir(options.dataDir, settings.postgresqlconf);
-  const db = new PGlite(options.dataDir, settings);
-  await db.waitReady;
+  const lock = await lockDataDir(options.dataDir);
+  const dataDir = resolve(options.dataDir);
+  let db: PGlite | undefined;
   try {
+    const postgresqlconf = [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`];
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await createDataDir(dataDir, postgresqlconf).catch((error: unknown) => {
+        throw pgliteError(dataDir, 'cannot be initialised', error);
+      });
+    }
+    // PGlite writes postgresql.conf on every open it is given settings; an unchanged file is left
+    // alone, so a start writes only what PostgreSQL itself must (its WAL and data files).
+    const settings = currentConf(dataDir) === postgresqlconf.join('\n') ? {} : { postgresqlconf };
+    try {
+      db = new PGlite(dataDir, settings);
+      await db.waitReady;
+    } catch (error) {
+      throw pgliteError(dataDir, 'cannot be opened', error);
+    }
+    const opened = db;
     const applied = await runMigrations({
-      query: async (sql, params) => await db.query(sql, params),
-      exec: async (sql) => await db.exec(sql),
+      query: async (sql, params) => await opened.query(sql, params),
+      exec: async (sql) => await opened.exec(sql),
     });
     if (applied.length > 0) deps.log.info({ store: 'pglite', migrations: applied }, 'store migrations applied');
+    return new SqlHandoffStore(new PgliteExecutor(opened, options.maxBatch ?? 256, options.groupCommit ?? true, lock));
   } catch (error) {
-    await db.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    await lock.release();
     throw error;
   }
-  return new SqlHandoffStore(new PgliteExecutor(db, options.maxBatch ?? 256, options.groupCommit ?? true));
+}
+
+function currentConf(dataDir: string): string | null {
+  try {
+    return readFileSync(join(dataDir, 'postgresql.conf'), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * PGlite's own failures read badly (`#<ErrnoError>`, `Aborted(). Build with -sASSERTIONS`): name the
+ * directory and, when there is one, the file-system cause.
+ */
+function pgliteError(dataDir: string, what: string, error: unknown): Error {
+  const errno = (error as { code?: unknown; errno?: unknown } | undefined)?.code;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return dataDirError(dataDir, what, error);
+  const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+  const detail = /^Aborted\(/.test(message) || message.includes('ErrnoError') ? 'PGlite aborted: the files are unreadable, damaged or not a PGlite data directory' : message;
+  return new Error(`DATA_DIR ${dataDir} ${what} (${detail}).`, { cause: error });
 }
 
 /**
@@ -123,9 +164,11 @@ class PgliteExecutor implements SqlExecutor {
   /** Prepared statement name by SQL text; null when PREPARE failed (the statement runs unprepared). */
   readonly #prepared = new Map<string, Promise<string | null>>();
   #closed = false;
+  readonly #lock: DataDirLock;
 
-  constructor(db: PGlite, maxBatch: number, groupCommit: boolean) {
+  constructor(db: PGlite, maxBatch: number, groupCommit: boolean, lock: DataDirLock) {
     this.#db = db;
+    this.#lock = lock;
     this.#maxBatch = maxBatch;
     this.#groupCommit = groupCommit;
   }
@@ -180,7 +223,11 @@ class PgliteExecutor implements SqlExecutor {
     if (this.#closed) return;
     this.#closed = true;
     await this.#flushing;
-    await this.#db.close();
+    try {
+      await this.#db.close();
+    } finally {
+      await this.#lock.release();
+    }
   }
 
   #assertOpen(): void {

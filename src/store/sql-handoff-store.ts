@@ -311,8 +311,14 @@ export class SqlHandoffStore implements HandoffStore {
     return first(await this.#sql.read(SELECT_CALL, [tenantId, contactId]), toCall);
   }
 
+  /**
+   * Readiness: runs the reads the gateway serves (the latest handoff of a contact, a call), by the
+   * same statements and indexes, for a key that matches nothing. `SELECT 1` answered while a damaged
+   * store failed every operation.
+   */
   async ping(): Promise<void> {
-    await this.#sql.read('SELECT 1', []);
+    await this.#sql.read(SELECT_LATEST_FOR_CONTACT, ['', '']);
+    await this.#sql.read(SELECT_CALL, ['', '']);
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,8 @@ export interface HostileCase {
     readonly code: string | null;
     /** `extensions.field` of BAD_USER_INPUT (`null` when the input as a whole is wrong). */
     readonly field?: string | null;
+    /** Text no error message may contain (a schema suggestion, an echo of the input). */
+    readonly messageExcludes?: string;
     /** The exact `data` (e.g. `{ handoffStatus: null }` for another tenant's contact). */
     readonly data?: unknown;
   };
@@ -183,7 +185,13 @@ const introspection: HostileCase[] = [
   { name: 'production: __schema hidden in a fragment', body: op('{ ...F } fragment F on Query { __schema { types { name } } }'), expect: INVALID },
   { name: 'production: __schema over GET', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ __schema { types { name } } }')}`, contentType: null, headers: { 'apollo-require-preflight': 'true' }, expect: INVALID },
   { name: 'production: __typename is still served', body: op('{ __typename }'), expect: { status: 200, code: null, data: { __typename: 'Query' } } },
-  { name: 'production: no field suggestions leak the schema', body: op('{ handoffStatu }'), expect: INVALID },
+  { name: 'production: no field suggestions leak the schema', body: op('{ handoffStatu }'), expect: { ...INVALID, messageExcludes: 'Did you mean' } },
+  { name: 'production: no field suggestions leak the schema, without a key', auth: 'none', body: op('{ handoffStatu { i } }'), expect: { ...INVALID, messageExcludes: 'Did you mean' } },
+  { name: 'production: no argument suggestions either', auth: 'read', body: op('{ handoffs(frist: 1) { edges { cursor } } }'), expect: { ...INVALID, messageExcludes: 'Did you mean' } },
+  { name: 'production: no enum value suggestions either', auth: 'read', body: op('{ handoffs(state: PENDNG) { edges { cursor } } }'), expect: { ...INVALID, messageExcludes: 'Did you mean' } },
+  { name: 'an unknown 50 KB operationName is not echoed', body: json({ query: 'query A { __typename }', operationName: `Op${'x'.repeat(50_000)}` }), expect: { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' } },
+  { name: 'an unknown 10 KB enum literal is not echoed', auth: 'read', body: op(`{ handoffs(state: P${'X'.repeat(10_000)}) { edges { cursor } } }`), expect: { ...INVALID, messageExcludes: 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' } },
+  { name: 'an unknown 10 KB field name is not echoed (dev)', gateway: 'dev', auth: 'read', body: op(`{ h${'y'.repeat(10_000)} }`), expect: { ...INVALID, messageExcludes: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' } },
 ];
 
 const badContactIds: readonly [string, unknown][] = [
@@ -238,6 +246,11 @@ const params: HostileCase[] = [
   { name: 'a param that is an object', body: signal({ contactId: '$CONTACT', params: [{ p1: 'x' }] }), expect: badInput('input.params[0]') },
   { name: 'nested params', body: signal({ contactId: '$CONTACT', params: [['x']] }), expect: badInput('input.params[0]') },
   { name: 'params as an object of p1..p9', body: signal({ contactId: '$CONTACT', params: { p1: 'a' } }), expect: badInput('input.params') },
+  { name: 'a param with a lone high surrogate', body: signal({ contactId: '$CONTACT', params: ['ok', 'a\ud800b'] }), expect: badInput('input.params[1]') },
+  { name: 'a param with a lone low surrogate', body: signal({ contactId: '$CONTACT', params: ['\udc00'] }), expect: badInput('input.params[0]') },
+  ...['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\u2029'].map(
+    (ch): HostileCase => ({ name: `a param with bidi control or separator U+${ch.codePointAt(0)?.toString(16).toUpperCase() ?? ''}`, body: signal({ contactId: '$CONTACT', params: [`a${ch}b`] }), expect: badInput('input.params[0]') }),
+  ),
   { name: 'an idempotencyKey of 129 characters', body: signal({ contactId: '$CONTACT', idempotencyKey: 'k'.repeat(129) }), expect: badInput('input.idempotencyKey') },
   { name: 'an idempotencyKey with a newline', body: signal({ contactId: '$CONTACT', idempotencyKey: 'k\nk' }), expect: badInput('input.idempotencyKey') },
   { name: 'an empty idempotencyKey', body: signal({ contactId: '$CONTACT', idempotencyKey: '' }), expect: badInput('input.idempotencyKey') },
@@ -248,6 +261,11 @@ const nested = (depth: number): unknown => {
   for (let i = 0; i < depth; i += 1) value = { a: value };
   return value;
 };
+const nestedArrays = (depth: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i += 1) value = [value];
+  return value;
+};
 const context: HostileCase[] = [
   { name: 'a context of 17 KB (limit 16 KB)', body: signal({ contactId: '$CONTACT', context: { blob: 'c'.repeat(17_000) } }), expect: badInput('input.context') },
   { name: 'a context of 60 KB', body: signal({ contactId: '$CONTACT', context: { blob: 'c'.repeat(60_000) } }), expect: badInput('input.context') },
@@ -255,6 +273,13 @@ const context: HostileCase[] = [
   { name: 'a context nested 3,000 deep', body: signal({ contactId: '$CONTACT', context: nested(3000) }), expect: badInput('input.context') },
   { name: 'a context of 5,000 keys', body: signal({ contactId: '$CONTACT', context: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])) }), expect: badInput('input.context') },
   { name: 'a context literal 3,000 deep in the query', body: op(`mutation { signalContact(input: { contactId: "1", context: ${'{ a: '.repeat(3000)}1${' }'.repeat(3000)} }) { handoff { id } } }`), expect: TOO_COMPLEX },
+  { name: 'a context with a NUL in a string', body: signal({ contactId: '$CONTACT', context: { note: 'x\u0000y' } }), expect: badInput('input.context') },
+  { name: 'a context with a NUL in a key', body: signal({ contactId: '$CONTACT', context: { 'x\u0000y': 1 } }), expect: badInput('input.context') },
+  { name: 'a context with a lone surrogate', body: signal({ contactId: '$CONTACT', context: { note: '\ud800' } }), expect: badInput('input.context') },
+  { name: 'a context of 2,500 nested objects under 16 KB', body: signal({ contactId: '$CONTACT', context: nested(2500) }), expect: badInput('input.context') },
+  { name: 'a context of 3,000 nested arrays under 16 KB', body: signal({ contactId: '$CONTACT', context: nestedArrays(3000) }), expect: badInput('input.context') },
+  { name: 'a context nested 33 deep (MAX_CONTEXT_DEPTH 32)', body: signal({ contactId: '$CONTACT', context: nested(33) }), expect: badInput('input.context') },
+  { name: 'a context number of 1e400 (Infinity)', body: `{"query":${json(SIGNAL)},"variables":{"input":{"contactId":"$CONTACT","context":{"n":1e400}}}}`, expect: badInput('input.context') },
   { name: 'a context with __proto__ keys is stored as plain data', body: '{"query":"mutation S($input: SignalContactInput!) { signalContact(input: $input) { handoff { state } } }","variables":{"input":{"contactId":"$CONTACT","context":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}}}}', expect: BAD_REQUEST },
 ];
 
@@ -348,6 +373,12 @@ const auth: HostileCase[] = [
   { name: "another tenant's signal key: retryHandoff of A's handoff is NOT_FOUND", auth: 'other-signal', body: op('mutation R($id: ID!) { retryHandoff(id: $id) { handoff { id } } }', { id: '$HANDOFF' }), expect: { status: 404, code: 'NOT_FOUND' } },
   { name: "another tenant's signal key: registerCall of A's INVITE is FORBIDDEN", auth: 'other-signal', body: op(REGISTER, { sipInvite: '$INVITE' }), expect: { status: 403, code: 'FORBIDDEN' } },
   { name: 'retryHandoff of a malformed id', body: op('mutation R($id: ID!) { retryHandoff(id: $id) { handoff { id } } }', { id: "1' OR '1'='1" }), expect: { status: 404, code: 'NOT_FOUND' } },
+  ...[
+    ['not base64url', '!!!'],
+    ['base64url of garbage', Buffer.from('hello').toString('base64url')],
+    ['a v1 cursor without a uuid', Buffer.from('v1:1700000000000:nope').toString('base64url')],
+    ['a 513-character cursor', 'A'.repeat(513)],
+  ].map(([what, after]): HostileCase => ({ name: `handoffs(after:) with a forged cursor: ${what ?? ''}`, auth: 'read', body: op('query L($after: String) { handoffs(first: 2, after: $after) { edges { cursor } } }', { after }), expect: { status: 400, code: 'BAD_USER_INPUT', field: 'after' } })),
   { name: 'handoff(id) of a 10,000-character id', auth: 'read', body: op('query H($id: ID!) { handoff(id: $id) { id } }', { id: 'x'.repeat(10_000) }), expect: { status: 200, code: null, data: { handoff: null } } },
 ];
 

@@ -122,6 +122,7 @@ describe(`hostile input corpus (${HOSTILE_CORPUS.length} cases)`, () => {
     expect({ status: res.status, code: error?.extensions?.['code'] ?? null }, text.slice(0, 300)).toEqual({ status: c.expect.status, code: c.expect.code });
     if (c.expect.field !== undefined) expect(error?.extensions?.['field']).toBe(c.expect.field);
     if (c.expect.data !== undefined) expect(parsed?.data).toEqual(c.expect.data);
+    if (c.expect.messageExcludes !== undefined) for (const e of parsed?.errors ?? []) expect(e.message ?? '').not.toContain(c.expect.messageExcludes);
     if (c.expect.status >= 400 && c.expect.code !== null) expect(typeof error?.message).toBe('string');
 
     expect(text).not.toMatch(STACK_TRACE);

@@ -39,7 +39,7 @@ async function setup() {
     calls: fake,
     tenants: { ownerOfNumber: () => TENANT, tenants: [TENANT] },
     parseInvite: () => invite('1'),
-    limits: { maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384 },
+    limits: { maxParamLength: 256, maxContextBytes: 16_384, maxContextDepth: 32, maxSipInviteBytes: 16_384 },
     pubSub,
   });
   return { fake, pubSub, schema };

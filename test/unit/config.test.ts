@@ -60,10 +60,10 @@ function problems(run: () => unknown): readonly string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults and resolves secret references', () => {
     const config = load({}, { tenants: [tenantJson()] });
-    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000 });
+    expect(config.http).toEqual({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 65_536, introspection: true, explorer: true, shutdownTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(config.store).toEqual({ kind: 'pglite', dataDir: './.data' });
     expect(config.signal).toEqual({ waitMs: 3000, budgetMs: 8000, attemptTimeoutMs: 2000, workerIntervalMs: 500, breakerCooldownMs: 10_000, breakerMinimumRps: 25 });
-    expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxSipInviteBytes: 16_384, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
+    expect(config.limits).toEqual({ maxParamLength: 256, maxContextBytes: 16_384, maxContextDepth: 32, maxSipInviteBytes: 16_384, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 10, maxQueryComplexity: 1000, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
       maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 });
     expect(config.logLevel).toBe('info');
     const [tenant] = config.tenants;
@@ -251,6 +251,21 @@ describe('loadConfig', () => {
     // The same account with another project is another tenant's, which is fine.
     const ok = load({}, { tenants: [tenantJson({ polyai }), tenantJson({ id: 'other', pseudoNumbers: [], keys: [{ name: 'k', sha256: 'c'.repeat(64), scope: 'read' }], polyai: { ...polyai, projectId: 'PROJECT-2' } })] });
     expect(ok.tenants.map((t) => t.polyai?.projectId)).toEqual(['PROJECT-1', 'PROJECT-2']);
+  });
+
+  it('refuses unknown fields and typos at every level, naming each, instead of silently applying defaults', () => {
+    const tenant = tenantJson({ contactIdHeadr: 'X-InContact-ContactId', pseudoNumber: '+15550100009', keys: [{ name: 'k', sha256: HASH_A, scope: 'signal', scopes: ['read'] }] }, { apiVerison: 'v31.0' });
+    const list = problems(() => load({}, { tenants: [tenant], tenant: [] }));
+    expect(list).toHaveLength(4);
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/etc\/tenants\.json: \(root\): Unrecognized key: "tenant"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]: Unrecognized keys: "contactIdHeadr", "pseudoNumber"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.cxone: Unrecognized key: "apiVerison"$/),
+        expect.stringMatching(/^\/etc\/tenants\.json: tenants\[0\]\.keys\[0\]: Unrecognized key: "scopes"$/),
+      ]),
+    );
+    expect(list.join('\n')).not.toContain('X-InContact-ContactId');
   });
 
   it('refuses a file with no tenants and YAML files', () => {

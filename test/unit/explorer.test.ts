@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPLORER_ASSET_PREFIX, explorerHtml, registerExplorer } from '../../src/http/explorer.js';
@@ -35,6 +36,32 @@ describe('explorer page', () => {
   it.each(['..%2Fpackage.json', 'index.html', 'constructor', '__proto__'])('refuses %s', async (file) => {
     const res = await app.inject({ method: 'GET', url: `${EXPLORER_ASSET_PREFIX}${file}` });
     expect(res.statusCode).toBe(404);
+  });
+
+  it.each(['localhost', 'localhost:4000', '127.0.0.1', '127.0.0.1:4000', '[::1]', '[::1]:4000', 'LOCALHOST:80'])('serves the page to Host %s', async (host) => {
+    const res = await app.inject({ method: 'GET', url: '/', headers: { host } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it.each(['evil.example', 'evil.example:4000', '127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.5:4000', '0.0.0.0:4000', 'localhost:4000@evil'])(
+    'answers 404 without the page (or its key) to Host %j (DNS rebinding)',
+    async (host) => {
+      const res = await app.inject({ method: 'GET', url: '/', headers: { host } });
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toContain('dev-signal-key');
+    },
+  );
+
+  it('sends a CSP that allows only same-origin scripts and the page script by hash, no framing, no sniffing', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    const csp = String(res.headers['content-security-policy']);
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(res.body)?.[1] ?? '';
+    expect(csp).toContain(`script-src 'self' 'sha256-${createHash('sha256').update(inline).digest('base64')}'`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('cannot be broken out of its script block by a tab', () => {

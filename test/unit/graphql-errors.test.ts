@@ -103,3 +103,18 @@ describe('formatError', () => {
     expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.contactId' });
   });
 });
+
+describe('formatError: client text is not echoed at length', () => {
+  const format = createFormatError({ error: () => undefined });
+  it.each([
+    [ErrorCode.OperationResolutionFailure, (s: string) => `Unknown operation named "${s}".`],
+    [ErrorCode.GraphqlValidationFailed, (s: string) => `Value "${s}" does not exist in "HandoffState" enum.`],
+  ])('cuts long quoted text in a %s message to 40 characters and an ellipsis', (code, message) => {
+    const long = `Op${'x'.repeat(50_000)}`;
+    const out = format({ message: message(long), extensions: { code } }, new GraphQLError(message(long)));
+    expect(out.message).toBe(message(`${long.slice(0, 40)}…`));
+    expect(out.extensions?.code).toBe(code);
+    // Short names, and the schema's own quoted names, are kept.
+    expect(format({ message: message('PENDNG'), extensions: { code } }, undefined).message).toBe(message('PENDNG'));
+  });
+});

