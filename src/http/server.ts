@@ -25,6 +25,7 @@ import { useHealthCheck } from './health.js';
 import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { OperationLimiter } from './operation-limits.js';
 import { useReadinessCheck } from './readiness.js';
+import { requireKeyPlugin } from './require-key.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
 import { type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
@@ -126,6 +127,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       // resolver of every request, and the gateway sets no cache hints (answers are per caller).
       ApolloServerPluginCacheControlDisabled(),
       internalErrorStatusPlugin<GatewayContext>(),
+      requireKeyPlugin(),
       subscriptionsOverHttpPlugin<GatewayContext>(),
       operationLimits.plugin<GatewayContext>(),
       ...(deps.metrics ? [metricsPlugin<GatewayContext>(deps.metrics)] : []),

@@ -128,10 +128,22 @@ describe('HTTP server (fake handoffs)', () => {
     it.each([
       ['no key', undefined],
       ['an unknown key', 'nope'],
-    ])('answers UNAUTHENTICATED (401) to %s', async (_name, key) => {
+    ])('answers UNAUTHENTICATED (401) to %s, and runs nothing (no data at all)', async (_name, key) => {
+      const before = handoffs.signals.length;
       const r = await gql(STATUS, { contactId: '1001' }, key);
       expect(r.status).toBe(401);
       expect(code(r)).toBe('UNAUTHENTICATED');
+      expect(r.body).not.toHaveProperty('data');
+      const m = await gql(SIGNAL, { input: { contactId: '1001', params: ['a'] } }, key);
+      expect(m.status).toBe(401);
+      expect(m.body).not.toHaveProperty('data');
+      expect(handoffs.signals.length).toBe(before);
+    });
+
+    it('refuses an operation that mixes introspection with a real field when there is no key', async () => {
+      const r = await gql('query ($c: String!) { __typename handoffStatus(contactId: $c) { id } }', { c: '1001' });
+      expect(r.status).toBe(401);
+      expect(r.body).not.toHaveProperty('data');
     });
 
     it('answers UNAUTHENTICATED (401) to a header that is not Bearer', async () => {
