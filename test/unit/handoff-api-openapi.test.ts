@@ -17,6 +17,7 @@ import { hashKey } from '../../src/http/auth.js';
 import { HANDOFF_API_ROUTE } from '../../src/http/handoff-api.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { FakeHandoffs } from './graphql-fake-handoffs.js';
+import { testHttpConfig } from './http-config.js';
 
 interface Schema {
   readonly $ref?: string;
@@ -123,11 +124,10 @@ describe('docs/handoff-api.openapi.json', () => {
       },
     });
     server = await createHttpServer({
-      config: {
-        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: false, explorer: false, shutdownTimeoutMs: 1000, requestTimeoutMs: 30_000 },
-        limits: { maxParamLength: 16, maxContextBytes: 1024, maxContextDepth: 32, maxSipInviteBytes: 512, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
-          maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 },
-      },
+      config: testHttpConfig({
+        http: { introspection: false, explorer: false },
+        limits: { maxParamLength: 16, maxContextBytes: 1024, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40 },
+      }),
       tenants: createTenantRegistry([tenant('acme', 'ws-acme'), tenant('globex', 'ws-globex')]),
       handoffs,
       calls: handoffs,

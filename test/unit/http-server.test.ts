@@ -15,6 +15,7 @@ import { hashKey } from '../../src/http/auth.js';
 import { createLogger } from '../../src/common/logger.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { FakeHandoffs } from './graphql-fake-handoffs.js';
+import { testHttpConfig } from './http-config.js';
 
 function tenant(id: string, number: string): Tenant {
   return {
@@ -83,11 +84,10 @@ describe('HTTP server (fake handoffs)', () => {
       },
     });
     server = await createHttpServer({
-      config: {
-        http: { port: 0, host: '127.0.0.1', bodyLimitBytes: 8192, introspection: true, explorer: true, shutdownTimeoutMs: 1000, requestTimeoutMs: 500 },
-        limits: { maxParamLength: 16, maxContextBytes: 64, maxContextDepth: 4, maxSipInviteBytes: 512, maxSipContextBytes: 8192, maxSipContextDepth: 32, maxQueryDepth: 4, maxQueryComplexity: 40, maxQueryAliases: 15, maxQueryDirectives: 20, maxQueryTokens: 3000,
-          maxWebSocketConnections: 1000, maxWebSocketConnectionsPerKey: 50, maxWebSocketConnectionsPerTenant: 500, maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 100, maxSubscriptionsPerTenant: 500, maxSubscriptions: 1000, maxSubscriberBufferBytes: 1_048_576 },
-      },
+      config: testHttpConfig({
+        http: { requestTimeoutMs: 500 },
+        limits: { maxParamLength: 16, maxContextBytes: 64, maxContextDepth: 4, maxSipInviteBytes: 512, maxQueryDepth: 4, maxQueryComplexity: 40 },
+      }),
       tenants: createTenantRegistry([tenant('acme', '+15550100001'), tenant('globex', '+15550100002')]),
       handoffs,
       calls: handoffs,
