@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV_VARS } from '../../src/config/env-vars.js';
-import { STACK_KEYS, startGatewayProcess, startStack, type Stack } from '../helpers/stack.js';
+import { gql, STACK_KEYS, startGatewayProcess, startStack, type Stack } from '../helpers/stack.js';
 
 const SIGNAL_STATE = /* GraphQL */ `
   mutation ($c: String!) { signalContact(input: { contactId: $c, params: ["across-sigterm"] }) { handoff { id state } } }
@@ -72,15 +72,8 @@ describe('cxone-gateway process', () => {
       try {
         const url = await proc.ready;
         const call = await stack.sim.createCall();
-        const res = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.signal}` },
-          body: JSON.stringify({
-            query: 'mutation($c: String!) { signalContact(input: { contactId: $c, params: ["from-a-process"] }) { handoff { state } } }',
-            variables: { c: call.contactId },
-          }),
-        });
-        expect(await res.json()).toEqual({ data: { signalContact: { handoff: { state: 'SIGNALED' } } } });
+        const answer = await gql(url, STACK_KEYS.signal, 'mutation($c: String!) { signalContact(input: { contactId: $c, params: ["from-a-process"] }) { handoff { state } } }', { c: call.contactId });
+        expect(answer.body).toEqual({ data: { signalContact: { handoff: { state: 'SIGNALED' } } } });
         expect(await proc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
         const log = proc.output().stdout;
         expect(log).toContain('"shutting down"');

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrations } from '../../src/store/migrations.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { STACK_KEYS, startGatewayProcess, startStack, type Stack } from '../helpers/stack.js';
+import { gql, STACK_KEYS, startGatewayProcess, startStack, type Stack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -85,15 +85,8 @@ describe('the production install recipe', () => {
     const proc = startGatewayProcess({ ...stack.gatewayEnv(), LOG_LEVEL: 'info', DATA_DIR: '', DATABASE_URL: db.url, NODE_ENV: 'production' }, [], 'test', join(install, 'dist/src/bin.js'));
     const url = await proc.ready;
     const call = await stack.sim.createCall();
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.signal}` },
-      body: JSON.stringify({
-        query: 'mutation($c: String!) { signalContact(input: { contactId: $c, params: ["from-production"] }) { handoff { state } } }',
-        variables: { c: call.contactId },
-      }),
-    });
-    expect(await res.json()).toEqual({ data: { signalContact: { handoff: { state: 'SIGNALED' } } } });
+    const answer = await gql(url, STACK_KEYS.signal, 'mutation($c: String!) { signalContact(input: { contactId: $c, params: ["from-production"] }) { handoff { state } } }', { c: call.contactId });
+    expect(answer.body).toEqual({ data: { signalContact: { handoff: { state: 'SIGNALED' } } } });
     expect(await appliedVersions(db.url)).toEqual(migrations.map((m) => m.version));
     expect(await proc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
