@@ -9,7 +9,7 @@ import { type NiceHooks } from '../nice/types.js';
 
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches, breaker states and throttled signals. */
+/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches, breaker states, throttled signals and paces. */
 export function niceMetricsHooks(metrics: GatewayMetrics): NiceHooks {
   return {
     onUpstream({ kind, outcome, ms }) {
@@ -22,6 +22,9 @@ export function niceMetricsHooks(metrics: GatewayMetrics): NiceHooks {
     },
     onThrottled({ tenantId, reason }) {
       metrics.cxoneThrottled.inc({ tenant: tenantId, reason });
+    },
+    onPace({ tenantId, perSecond }) {
+      metrics.cxonePace.set({ tenant: tenantId }, perSecond ?? 0);
     },
   };
 }

@@ -138,3 +138,41 @@ describe('per-tenant circuit breaker', () => {
     expect(signalCalls()).toBe(11);
   });
 });
+
+describe('per-tenant pace (src/nice/pacer.ts) in the client', () => {
+  it("after CXone's first 429 sends at the admitted rate, and defers without sending a signal whose turn leaves no exchange before its deadline", async () => {
+    answer(202, 1);
+    await signal();
+    answer(429, 1);
+    expect((await failure(signal())).code).toBe('CXONE_THROTTLED');
+    // One request admitted in the last second: the pace is CXone's limit as seen, 1/s.
+    expect(client.pacers.pace('acme')).toBe(1);
+    expect(client.pacers.pace('other')).toBeNull();
+
+    // The first slot is now: sent at once.
+    answer(202, 1);
+    await expect(signal()).resolves.toMatchObject({ status: 202 });
+    expect(signalCalls()).toBe(3);
+
+    // The next slot is a second away, and a 2 s exchange after it would end past a 1.5 s deadline.
+    const deferred = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 1_500 }));
+    expect(deferred).toMatchObject({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, kind: 'signal', attempts: 1 });
+    expect(deferred.retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    // The admitted request raised the pace by 1/pace, to 2/s; the slot was booked at the old one.
+    expect(deferred.message).toMatch(/paces them at 2\/s and this one's turn is 2 s away/);
+    expect(signalCalls()).toBe(3);
+    expect(events.slice(-1)).toEqual(['acme throttled paced']);
+
+    // Another tenant is not paced by acme's 429s.
+    answer(202, 1);
+    await expect(client.signal(other, '1', ['x'], { deadline: Date.now() + 1_500 })).resolves.toMatchObject({ status: 202 });
+  });
+
+  it('without a 429 nothing is paced: a burst goes out at once', async () => {
+    answer(202, 30);
+    await Promise.all(Array.from({ length: 30 }, () => signal()));
+    expect(signalCalls()).toBe(30);
+    expect(client.pacers.pace('acme')).toBeNull();
+    expect(events).toEqual([]);
+  });
+});
