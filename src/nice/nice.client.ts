@@ -139,6 +139,8 @@ interface CallState {
   tryBudgetMs: number;
   /** The failure of the try before the current one, if any. */
   previous: NiceError | undefined;
+  /** Set when the last try found no paced slot while CXone admitted none of the tenant's requests. */
+  refusedAll: boolean;
 }
 
 class Signaler {
@@ -157,7 +159,7 @@ class Signaler {
     const { clock, retry, log } = this.#deps;
     const deadline = Math.min(options.deadline, clock.now() + retry.totalMs);
     const budget: Budget = { deadline, signal: options.signal };
-    const call: CallState = { tries: 0, authRetried: false, tryBudgetMs: deadline - clock.now(), previous: undefined };
+    const call: CallState = { tries: 0, authRetried: false, tryBudgetMs: deadline - clock.now(), previous: undefined, refusedAll: false };
     try {
       const status = await runWithRetries(() => this.#try(tenant, contactId, params, budget, call), {
         config: retry,
@@ -184,6 +186,11 @@ class Signaler {
       if (final.code === NiceErrorCode.Timeout && call.tryBudgetMs < this.#deps.attemptTimeoutMs && call.previous !== undefined && options.signal?.aborted !== true) {
         final = call.previous;
       }
+      // No slot, and CXone admitted nothing of this tenant while refusing this call: that is
+      // CXone's 429 (the handoff fails RETRIES_EXHAUSTED), not a turn to wait for in the store.
+      if (final.code === NiceErrorCode.CircuitOpen && call.refusedAll && call.previous?.code === NiceErrorCode.Throttled) {
+        final = call.previous;
+      }
       log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
       throw final.withAttempts(call.tries).redacted(this.#deps.tokens.secretsOf(tenant));
     }
@@ -196,13 +203,13 @@ class Signaler {
     let token = await tokens.get(tenant, budget);
     const endpoint = await this.#apiEndpoint(tenant, token, budget);
     try {
-      let response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+      let response = await this.#send(tenant, endpoint, contactId, params, token, budget, call);
       if (refusesToken(response.status) && !call.authRetried) {
         tokens.invalidate(tenant, token);
         call.authRetried = true;
         call.tries += 1;
         token = await tokens.get(tenant, budget);
-        response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+        response = await this.#send(tenant, endpoint, contactId, params, token, budget, call);
       }
       if (refusesToken(response.status)) {
         tokens.invalidate(tenant, token);
@@ -233,10 +240,11 @@ class Signaler {
    * otherwise. While the breaker is open, or when no slot is free before the deadline, it rejects
    * with `CXONE_CIRCUIT_OPEN` without sending.
    */
-  async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
+  async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget, call: CallState): Promise<UpstreamResponse> {
     const { breakers, pacers, hooks, log, clock, attemptTimeoutMs } = this.#deps;
     const turn = pacers.reserve(tenant.id, budget.deadline, attemptTimeoutMs);
     if ('retryAt' in turn) {
+      call.refusedAll = !turn.admitting;
       safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason: 'paced' }));
       // Past the deadline on purpose: the retry policy must not wait here; the row waits in the store.
       throw paced(Math.max(turn.retryAt, budget.deadline) - clock.now(), pacers.pace(tenant.id));

@@ -3,8 +3,8 @@
  * throttled them (docs/architecture.md, "Throttling and the circuit breaker").
  *
  * CXone limits requests per business unit and often answers 429 without `Retry-After`, and it does
- * not publish the limit. So a tenant starts unpaced; at its first 429 the pace becomes what CXone
- * admitted over the last second (the limit, seen from here), and from then on every Signal API
+ * not publish the limit. So a tenant starts unpaced; at its first 429 after CXone admitted some of
+ * its requests, the pace becomes what CXone admitted over the last second (the limit, seen from here), and from then on every Signal API
  * request of the tenant takes the next free slot at that pace. The pace then follows CXone the way
  * TCP follows a link (additive increase, multiplicative decrease): each admitted request raises it
  * by `1 / pace` (about one request per second, per second, while it is used in full), and a 429 to
@@ -32,14 +32,21 @@ export interface PacingConfig {
   readonly forgetAfterMs: number;
 }
 
-/** One request a second at the slowest; cut by 30 % on a 429 (CUBIC's factor); forgotten after a minute without one. */
-export const DEFAULT_PACING: PacingConfig = Object.freeze({ minPerSecond: 1, maxPerSecond: 1_000, decrease: 0.7, forgetAfterMs: 60_000 });
+/**
+ * One request a second at the slowest; cut by 30 % on a 429 (CUBIC's factor); forgotten after 10 s
+ * without one (the window of NICE's SDK breaker: a limit unseen for that long is learnt again at
+ * the cost of one second's 429s).
+ */
+export const DEFAULT_PACING: PacingConfig = Object.freeze({ minPerSecond: 1, maxPerSecond: 1_000, decrease: 0.7, forgetAfterMs: 10_000 });
 
 /** The window over which admitted requests are counted to find CXone's limit. */
 const WINDOW_MS = 1_000;
 
-/** A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`. */
-export type PaceDecision = { readonly sendAt: number; readonly paced: boolean } | { readonly retryAt: number };
+/**
+ * A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`;
+ * `admitting` says whether CXone admitted any of the tenant's requests over the last second.
+ */
+export type PaceDecision = { readonly sendAt: number; readonly paced: boolean } | { readonly retryAt: number; readonly admitting: boolean };
 
 interface TenantPace {
   /** Requests per second; `null` while unpaced. */
@@ -87,7 +94,10 @@ export class TenantPacers {
     this.#maybeForget(tenantId, tenant, now);
     if (tenant.perSecond === null) return { sendAt: now, paced: false };
     const slot = Math.max(now, tenant.nextSlot);
-    if (slot + minExchangeMs > deadline) return { retryAt: slot };
+    if (slot + minExchangeMs > deadline) {
+      trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
+      return { retryAt: slot, admitting: tenant.admitted.length > 0 };
+    }
     tenant.nextSlot = slot + 1000 / tenant.perSecond;
     return { sendAt: slot, paced: true };
   }
@@ -111,7 +121,10 @@ export class TenantPacers {
     trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
     const seen = Math.max(this.#config.minPerSecond, tenant.admitted.length * (1000 / WINDOW_MS));
     if (tenant.perSecond === null) {
-      // CXone's limit as seen from here: what it admitted over the last second.
+      // A 429 with nothing admitted says CXone refuses this tenant, not at what rate it would admit
+      // it: that is for the retry policy and the breaker. Otherwise the limit as seen from here is
+      // what CXone admitted over the last second.
+      if (tenant.admitted.length === 0) return;
       this.#set(tenantId, tenant, seen, now, true);
       tenant.pacedSince = now;
       tenant.nextSlot = now;

@@ -168,6 +168,29 @@ describe('per-tenant pace (src/nice/pacer.ts) in the client', () => {
     await expect(client.signal(other, '1', ['x'], { deadline: Date.now() + 1_500 })).resolves.toMatchObject({ status: 202 });
   });
 
+  it("a paced tenant that CXone refuses outright ends the call CXONE_THROTTLED (CXone's answer), not deferred for a turn", async () => {
+    await client.close();
+    client = createNiceClient({ dispatcher: agent, hooks: { onThrottled: ({ reason }) => events.push(reason) }, retry: { maxAttempts: 10, baseMs: 1, capMs: 1 } });
+    answer(202, 1);
+    await signal();
+    answer(429, 10);
+    // Deadline 2.5 s: the 429'd first try is retried in the free slot (paced at 1/s from the one
+    // admitted request); the slot after is a second on and leaves no 2 s exchange before it.
+    const first = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 2_500 }));
+    expect(client.pacers.pace('acme')).toBe(1);
+    expect(events).toEqual(['upstream', 'upstream', 'paced']);
+    // Within the last second CXone admitted one request: a turn to wait for in the store.
+    expect(first).toMatchObject({ code: 'CXONE_CIRCUIT_OPEN', attempts: 3 });
+    expect(signalCalls()).toBe(3);
+
+    // A second on, CXone has admitted nothing for a second and refuses every request: the call
+    // ends with CXone's 429, so the handoff fails RETRIES_EXHAUSTED instead of waiting its turn.
+    vi.setSystemTime(Date.now() + 1_500);
+    const second = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 2_500 }));
+    expect(second).toMatchObject({ code: 'CXONE_THROTTLED', upstreamStatus: 429 });
+    expect(signalCalls()).toBe(4);
+  });
+
   it('without a 429 nothing is paced: a burst goes out at once', async () => {
     answer(202, 30);
     await Promise.all(Array.from({ length: 30 }, () => signal()));

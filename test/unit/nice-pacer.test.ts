@@ -2,7 +2,7 @@
  * The per-tenant pace (src/nice/pacer.ts) on a hand-moved clock: unpaced until CXone's first 429,
  * then CXone's admitted rate of the last second; slots one pace apart; a slot past the deadline is
  * not booked; additive increase per admitted request, one cut per pace for 429s sent at it, upward
- * correction only for 429s sent before it; forgotten after a quiet minute.
+ * correction only for 429s sent before it; forgotten after 10 quiet seconds; no pace from a 429 when CXone admitted nothing.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PACING, TenantPacers } from '../../src/nice/pacer.js';
@@ -63,7 +63,7 @@ describe('TenantPacers', () => {
     admit('acme', 10, 1_000);
     pacers.throttled('acme', now);
     pacers.reserve('acme', now + 5_000, 0);
-    now += 30_000;
+    now += 5_000;
     expect(pacers.reserve('acme', now + 5_000, 0)).toEqual({ sendAt: now, paced: true });
   });
 
@@ -84,7 +84,7 @@ describe('TenantPacers', () => {
     pacers.admitted('acme');
     expect(pacers.pace('acme')).toBeCloseTo(before + 1 / before, 9);
     // About one more request a second per second while the pace is used in full.
-    admit('acme', 100, 10_000);
+    admit('acme', 100, 8_000);
     expect(pacers.pace('acme')).toBeGreaterThan(before + 5);
     expect(pacers.pace('acme')).toBeLessThan(before + 11);
   });
@@ -101,7 +101,20 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
   });
 
+  it('stays unpaced when CXone admitted nothing over the last second: a refusal, not a rate', () => {
+    pacers.throttled('acme', now);
+    now += 100;
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBeNull();
+    admit('acme', 3, 300);
+    now += 1_000;
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBeNull();
+    expect(announced).toEqual([]);
+  });
+
   it('never goes below the slowest pace', () => {
+    admit('acme', 1, 10);
     pacers.throttled('acme', now);
     expect(pacers.pace('acme')).toBe(DEFAULT_PACING.minPerSecond);
     now += 1;
@@ -109,7 +122,7 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBe(DEFAULT_PACING.minPerSecond);
   });
 
-  it('forgets the pace after a minute without a 429, and says so', () => {
+  it('forgets the pace after 10 s without a 429, and says so', () => {
     admit('acme', 20, 1_000);
     pacers.throttled('acme', now);
     now += DEFAULT_PACING.forgetAfterMs - 1;
