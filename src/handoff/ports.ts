@@ -109,13 +109,18 @@ export interface HandoffStore {
     reopen: { readonly owner: string; readonly leaseUntil: Date; readonly now: Date; readonly codes: readonly HandoffErrorCode[] },
   ): Promise<HandoffRecord | null>;
   /**
-   * One retention batch (see `retention-worker.ts`): deletes up to `limit` SIGNALED or FAILED
-   * handoffs last changed (`updatedAt`) before `before`, then up to `limit` calls received before
-   * `before` that no remaining handoff of their contact refers to. A PENDING handoff is never
-   * deleted. Rows another transaction holds are skipped (`FOR UPDATE SKIP LOCKED`): concurrent
-   * purgers (replicas) never delete the same row and never wait for each other or for a writer.
+   * One retention batch of handoffs (see `retention-worker.ts`): deletes up to `limit` SIGNALED or
+   * FAILED handoffs last changed (`updatedAt`) before `before`, and says how many. A PENDING
+   * handoff is never deleted. Rows another transaction holds are skipped (`FOR UPDATE SKIP
+   * LOCKED`): concurrent purgers (replicas) never delete the same row and never wait for each other
+   * or for a writer.
    */
-  purgeExpired(purge: { readonly before: Date; readonly limit: number }): Promise<PurgedRows>;
+  purgeExpiredHandoffs(purge: { readonly before: Date; readonly limit: number }): Promise<number>;
+  /**
+   * One retention batch of calls: deletes up to `limit` calls received before `before` that no
+   * remaining handoff of their contact refers to, skipping held rows likewise.
+   */
+  purgeExpiredCalls(purge: { readonly before: Date; readonly limit: number }): Promise<number>;
   /** Inserts or replaces the call facts of `(tenantId, contactId)`. */
   upsertCall(call: Call): Promise<Call>;
   getCall(tenantId: string, contactId: string): Promise<Call | null>;

@@ -2,7 +2,8 @@
  * Retention: handoffs hold caller data (params, context) and calls the caller's SIP `From`, so
  * neither is kept for ever. Each replica runs this worker on its own timer: a pass deletes, in
  * bounded batches, the SIGNALED and FAILED handoffs whose last change is older than the retention,
- * then the calls older than it that no remaining handoff refers to (`HandoffStore.purgeExpired`).
+ * then the calls older than it that no remaining handoff refers to (`HandoffStore.purgeExpiredHandoffs`,
+ * `purgeExpiredCalls`).
  * PENDING handoffs are never deleted, whatever their age: the retry worker owns them, and it ends
  * every one within its max age (5 min), after which the row is FAILED and ages like any other.
  *
@@ -105,11 +106,15 @@ export class RetentionWorker {
           backlog = true;
           break;
         }
-        const rows = await this.#d.store.purgeExpired({ before, limit: batchSize });
-        handoffs += rows.handoffs;
-        calls += rows.calls;
-        if (rows.handoffs > 0 || rows.calls > 0) this.#d.events.purged?.(rows);
-        if (rows.handoffs < batchSize && rows.calls < batchSize) break;
+        // Handoffs first, so a call whose last handoff goes in this batch goes in it too. Each
+        // statement commits on its own and is reported at once: a failure later loses no count.
+        const batchHandoffs = await this.#d.store.purgeExpiredHandoffs({ before, limit: batchSize });
+        handoffs += batchHandoffs;
+        if (batchHandoffs > 0) this.#d.events.purged?.({ handoffs: batchHandoffs, calls: 0 });
+        const batchCalls = await this.#d.store.purgeExpiredCalls({ before, limit: batchSize });
+        calls += batchCalls;
+        if (batchCalls > 0) this.#d.events.purged?.({ handoffs: 0, calls: batchCalls });
+        if (batchHandoffs < batchSize && batchCalls < batchSize) break;
         // Let requests in between batches (the embedded store shares this event loop).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }

@@ -11,7 +11,6 @@ import {
   type HandoffStore,
   type ListHandoffs,
   type NewHandoff,
-  type PurgedRows,
 } from '../handoff/ports.js';
 import { withChangeNotification } from './handoff-notifications.js';
 
@@ -182,8 +181,8 @@ const PURGE_HANDOFFS = /* SQL */ `
     RETURNING 1)
   SELECT count(*)::int AS purged FROM purged`;
 
-// A call goes once it is older than the cut-off and no handoff of its contact is left (the handoffs
-// of the same age went in the statement before): `Handoff.call` of a retained handoff keeps working.
+// A call goes once it is older than the cut-off and no handoff of its contact is left (the worker
+// purges the handoffs of the same age first): `Handoff.call` of a retained handoff keeps working.
 const PURGE_CALLS = /* SQL */ `
   WITH purged AS (
     DELETE FROM calls WHERE (tenant_id, contact_id) IN (
@@ -321,11 +320,12 @@ export class SqlHandoffStore implements HandoffStore {
     return first(await this.#sql.write(this.#statements.reopen, [tenantId, id, r.owner, r.leaseUntil, r.now, [...r.codes]]), toHandoff);
   }
 
-  async purgeExpired(p: { before: Date; limit: number }): Promise<PurgedRows> {
-    const count = (rows: unknown[]) => (rows[0] as { purged: number } | undefined)?.purged ?? 0;
-    const handoffs = count(await this.#sql.write(PURGE_HANDOFFS, [p.before, p.limit]));
-    const calls = count(await this.#sql.write(PURGE_CALLS, [p.before, p.limit]));
-    return { handoffs, calls };
+  async purgeExpiredHandoffs(p: { before: Date; limit: number }): Promise<number> {
+    return purgedCount(await this.#sql.write(PURGE_HANDOFFS, [p.before, p.limit]));
+  }
+
+  async purgeExpiredCalls(p: { before: Date; limit: number }): Promise<number> {
+    return purgedCount(await this.#sql.write(PURGE_CALLS, [p.before, p.limit]));
   }
 
   async upsertCall(call: Call): Promise<Call> {
@@ -366,6 +366,10 @@ export class SqlHandoffStore implements HandoffStore {
 
 function first<R, T>(rows: unknown[], map: (row: R) => T): T | null {
   return rows[0] === undefined ? null : map(rows[0] as R);
+}
+
+function purgedCount(rows: unknown[]): number {
+  return (rows[0] as { purged: number } | undefined)?.purged ?? 0;
 }
 
 function toHandoff(row: HandoffRow): HandoffRecord {

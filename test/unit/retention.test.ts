@@ -101,7 +101,10 @@ describe('retention over the embedded store (injected clock)', () => {
     const outcome = await worker().pass();
 
     expect(outcome).toEqual({ handoffs: 2, calls: 2, backlog: false });
-    expect(purged).toEqual([{ handoffs: 2, calls: 2 }]);
+    expect(purged).toEqual([
+      { handoffs: 2, calls: 0 },
+      { handoffs: 0, calls: 2 },
+    ]);
     expect(await store.get(t, oldSignaled)).toBeNull();
     expect(await store.get(t, oldFailed)).toBeNull();
     for (const id of [pending, lateFinish, recent]) expect(await store.get(t, id)).not.toBeNull();
@@ -170,19 +173,22 @@ describe('retention schedule (fake timers)', () => {
     vi.useRealTimers();
   });
 
+  /** A store whose batches answer `answers` in turn (then nothing), or fail; counts the batches. */
   function fakeStore(answers: PurgedRows[] | Error): { store: HandoffStore; calls: number } {
-    const state = { calls: 0 };
+    const state = { batches: 0, current: { handoffs: 0, calls: 0 } };
     const store = {
-      purgeExpired: () => {
-        state.calls++;
+      purgeExpiredHandoffs: () => {
+        state.batches++;
         if (answers instanceof Error) return Promise.reject(answers);
-        return Promise.resolve(answers.shift() ?? { handoffs: 0, calls: 0 });
+        state.current = answers.shift() ?? { handoffs: 0, calls: 0 };
+        return Promise.resolve(state.current.handoffs);
       },
+      purgeExpiredCalls: () => Promise.resolve(state.current.calls),
     } as unknown as HandoffStore;
     return {
       store,
       get calls() {
-        return state.calls;
+        return state.batches;
       },
     };
   }
