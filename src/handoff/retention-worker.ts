@@ -29,9 +29,12 @@ export interface RetentionSchedule {
   readonly intervalMs: number;
   /** Delay of the next pass when the last one stopped at `maxBatches` with rows left (default 5 s). */
   readonly backlogIntervalMs: number;
-  /** Most rows of each table one batch deletes (default 500). */
+  /**
+   * Most rows one batch deletes (default 200). The embedded store runs a batch on this event loop:
+   * measured on PGlite, 100 rows take ≈ 5 ms (median) and 500 rows ≈ 30 ms, up to 120 ms cold.
+   */
   readonly batchSize: number;
-  /** Most batches of one pass (default 10). */
+  /** Most batches of one pass (default 50: up to 10,000 rows). */
   readonly maxBatches: number;
 }
 
@@ -39,8 +42,8 @@ export const DEFAULT_RETENTION_SCHEDULE: RetentionSchedule = {
   firstPassAfterMs: 60_000,
   intervalMs: 60 * 60_000,
   backlogIntervalMs: 5_000,
-  batchSize: 500,
-  maxBatches: 10,
+  batchSize: 200,
+  maxBatches: 50,
 };
 
 /** What `RetentionWorker` is built from. */
@@ -90,8 +93,8 @@ export class RetentionWorker {
   }
 
   /**
-   * One pass: batches until a batch deletes fewer than `batchSize` rows of both tables, `maxBatches`
-   * is reached, or the worker is stopped. Store failures end the pass with a warning (the next pass
+   * One pass: batches of handoffs until one deletes fewer than `batchSize`, then batches of calls
+   * likewise, until `maxBatches` batches ran or the worker is stopped. Store failures end the pass with a warning (the next pass
    * tries again); they never reject.
    */
   async pass(): Promise<RetentionPass> {
@@ -100,21 +103,28 @@ export class RetentionWorker {
     let handoffs = 0;
     let calls = 0;
     let backlog = false;
+    // Every expired handoff first, then the calls: a call is deleted only once no handoff of its
+    // contact is left, so scanning calls while their handoffs still wait would read the same
+    // referenced calls again in every batch.
+    let table: 'handoffs' | 'calls' = 'handoffs';
     try {
       for (let batch = 0; !this.#stopped; batch++) {
         if (batch === maxBatches) {
           backlog = true;
           break;
         }
-        // Handoffs first, so a call whose last handoff goes in this batch goes in it too. Each
-        // statement commits on its own and is reported at once: a failure later loses no count.
-        const batchHandoffs = await this.#d.store.purgeExpiredHandoffs({ before, limit: batchSize });
-        handoffs += batchHandoffs;
-        if (batchHandoffs > 0) this.#d.events.purged?.({ handoffs: batchHandoffs, calls: 0 });
-        const batchCalls = await this.#d.store.purgeExpiredCalls({ before, limit: batchSize });
-        calls += batchCalls;
-        if (batchCalls > 0) this.#d.events.purged?.({ handoffs: 0, calls: batchCalls });
-        if (batchHandoffs < batchSize && batchCalls < batchSize) break;
+        // Each batch commits on its own and is reported at once: a later failure loses no count.
+        if (table === 'handoffs') {
+          const deleted = await this.#d.store.purgeExpiredHandoffs({ before, limit: batchSize });
+          handoffs += deleted;
+          if (deleted > 0) this.#d.events.purged?.({ handoffs: deleted, calls: 0 });
+          if (deleted < batchSize) table = 'calls';
+        } else {
+          const deleted = await this.#d.store.purgeExpiredCalls({ before, limit: batchSize });
+          calls += deleted;
+          if (deleted > 0) this.#d.events.purged?.({ handoffs: 0, calls: deleted });
+          if (deleted < batchSize) break;
+        }
         // Let requests in between batches (the embedded store shares this event loop).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
