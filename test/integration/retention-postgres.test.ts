@@ -3,13 +3,14 @@
  * and the store"): two replicas' purgers racing over the same rows delete each eligible row exactly
  * once between them and never wait for a row another transaction holds; retained rows survive; the
  * scans use migration 4's indexes; a gateway's worker feeds `cxgw_retention_purged_rows_total` on
- * `/metrics`.
+ * `/metrics`; RETENTION_DAYS=0 starts no worker.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import pg from 'pg';
 import { handoffMetricsEvents } from '../../src/composition/metrics-policy.js';
 import { type HandoffStore, type PurgedRows } from '../../src/handoff/ports.js';
 import { RetentionWorker } from '../../src/handoff/retention-worker.js';
+import { createLogger } from '../../src/common/logger.js';
 import { createMetrics, type GatewayMetrics } from '../../src/http/metrics.js';
 import { createStore } from '../../src/store/create-store.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -213,5 +214,20 @@ describe('retention in a running gateway: /metrics', () => {
       { timeout: 20_000, interval: 100 },
     );
     expect(await ids(db, 'handoffs')).toEqual([today?.id]);
+  });
+});
+
+describe('RETENTION_DAYS=0 in a running gateway', () => {
+  it('starts no retention worker, and says so once at start', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const stack = await startStack({ env: { RETENTION_DAYS: '0' }, deps: { log, retentionSchedule: { firstPassAfterMs: 0, intervalMs: 10 } } });
+    try {
+      const entries = lines.map((line) => JSON.parse(line) as { msg?: string; component?: string });
+      expect(entries.filter((e) => e.msg?.startsWith('retention is off'))).toHaveLength(1);
+      expect(entries.filter((e) => e.component === 'retention')).toEqual([]);
+    } finally {
+      await stack.close();
+    }
   });
 });
