@@ -12,11 +12,13 @@ import { startSubscriptionFeed } from './composition/subscription-feed.js';
 import { type ReloadOutcome, startTenantsReloader, type TenantsLoad, type TenantsReloader } from './composition/tenants-reload.js';
 import { CallService } from './handoff/call.service.js';
 import { HandoffService } from './handoff/handoff.service.js';
+import { RetentionWorker, type RetentionSchedule } from './handoff/retention-worker.js';
 import { parseInvite } from './handoff/sip-invite.js';
 import { type ExplorerTab } from './http/explorer.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './common/logger.js';
+import { UnreachableCaseError } from './common/unreachable.js';
 import { createNiceClient } from './nice/nice.client.js';
 import { type NiceClient } from './nice/types.js';
 import { createStore } from './store/create-store.js';
@@ -41,7 +43,11 @@ export interface GatewayDeps {
   readonly loadTenants?: () => TenantsLoad;
   /** Watch `config.tenantsFile` and reload on change (default true when `loadTenants` is given). */
   readonly watchTenantsFile?: boolean;
+  /** When and how much the retention worker purges (tests shorten it); RETENTION_DAYS says whether and what. */
+  readonly retentionSchedule?: Partial<RetentionSchedule>;
 }
+
+const DAY_MS = 24 * 60 * 60_000;
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
@@ -49,8 +55,9 @@ export interface RunningGateway {
   readonly metrics: GatewayMetrics;
   /**
    * Graceful stop: stop accepting, close WebSocket connections (1001) and with them their
-   * subscriptions, let in-flight requests finish, stop the retry worker (PENDING rows stay for the
-   * next start), close the LISTEN connection, the CXone client and the store.
+   * subscriptions, let in-flight requests finish, stop the retention worker (after its current
+   * batch) and the retry worker (PENDING rows stay for the next start), close the LISTEN
+   * connection, the CXone client and the store.
    */
   close(): Promise<void>;
   /** Reads the tenants file again and puts it in force if valid (SIGHUP); refused files change nothing. */
@@ -129,6 +136,33 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     service.start();
     opened.push(() => service.stop());
+
+    const retention = config.retention;
+    switch (retention.kind) {
+      case 'off':
+        log.info({}, 'retention is off (RETENTION_DAYS=0): handoffs and calls are kept for ever');
+        break;
+      case 'purge': {
+        const worker = new RetentionWorker({
+          store,
+          log,
+          clock: Date.now,
+          events: {
+            purged(rows) {
+              counted.purged(rows);
+              deps.events?.purged?.(rows);
+            },
+          },
+          retainMs: retention.days * DAY_MS,
+          ...(deps.retentionSchedule ? { schedule: deps.retentionSchedule } : {}),
+        });
+        worker.start();
+        opened.push(() => worker.stop());
+        break;
+      }
+      default:
+        throw new UnreachableCaseError(retention);
+    }
 
     const http = await createHttpServer({
       config,

@@ -1,6 +1,6 @@
 /**
  * What the gateway counts, and when: the CXone client's hooks feed the CXone metrics, the handoff
- * events feed the transitions counter and the worker-backlog gauge. The metrics themselves are
+ * events feed the transitions counter, the worker-backlog gauge and the purged-rows counter. The metrics themselves are
  * declared in `src/http/metrics.ts`; this is the only place that knows both sides.
  */
 import { type HandoffEvents } from '../handoff/ports.js';
@@ -43,6 +43,10 @@ export function handoffMetricsEvents(metrics: GatewayMetrics): Required<HandoffE
     },
     workerPass(claimed) {
       metrics.workerBacklog.set(claimed);
+    },
+    purged({ handoffs, calls }) {
+      metrics.retentionPurged.inc({ table: 'handoffs' }, handoffs);
+      metrics.retentionPurged.inc({ table: 'calls' }, calls);
     },
   };
 }

@@ -26,6 +26,8 @@ export interface GatewayMetrics {
   readonly workerBacklog: Gauge;
   /** Reloads of the tenants file by outcome (`applied` or `refused`). */
   readonly tenantsReloads: Counter<'outcome'>;
+  /** Rows the retention worker deleted, by table (`handoffs`, `calls`). */
+  readonly retentionPurged: Counter<'table'>;
 }
 
 /** Creates the registry and every metric; `defaults` adds Node's process metrics (RSS, event loop lag). */
@@ -93,5 +95,11 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, cxoneBreaker, cxoneThrottled, cxonePace, workerBacklog, tenantsReloads };
+  const retentionPurged = new Counter({
+    name: 'cxgw_retention_purged_rows_total',
+    help: 'Rows the retention worker deleted (older than RETENTION_DAYS), by table (handoffs, calls).',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, cxoneBreaker, cxoneThrottled, cxonePace, workerBacklog, tenantsReloads, retentionPurged };
 }
