@@ -55,10 +55,10 @@ h1 .sub { font-weight: 400; opacity: .7; font-size: 14px; margin-left: 8px; }
 #status { margin: 0; opacity: .85; font-size: 13px; }
 main { padding: 20px 24px; display: grid; gap: 16px; }
 .empty { color: var(--muted); }
-.call { background: var(--card); border: 1px solid var(--line); border-radius: 8px; display: grid; grid-template-columns: minmax(320px, 1fr) minmax(320px, 1fr); }
-.call.ended { opacity: .75; }
-.call > section { padding: 14px 18px; }
-.call > section + section { border-left: 1px solid var(--line); }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; display: grid; grid-template-columns: minmax(320px, 1fr) minmax(320px, 1fr); }
+.card.ended { opacity: .75; }
+.card > section { padding: 14px 18px; }
+.card > section + section { border-left: 1px solid var(--line); }
 h2 { margin: 0 0 4px; font-size: 16px; }
 h3 { margin: 12px 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .meta { color: var(--muted); font-size: 13px; }
@@ -136,7 +136,7 @@ export const DESKTOP_JS = `'use strict';
   function card(call) {
     return el(
       'article',
-      { class: 'call ' + call.state, 'data-contact-id': call.contactId },
+      { class: 'card ' + call.state, 'data-contact-id': call.contactId },
       el(
         'section',
         {},
