@@ -102,5 +102,5 @@ describe.skipIf(CHROMIUM === null)('agent desktop in a browser (dev stack)', () 
     await mkdir(join(root, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(root, 'test-results', 'agent-desktop.png') });
     await page.close();
-  });
+  }, 120_000);
 });

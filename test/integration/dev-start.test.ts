@@ -59,5 +59,5 @@ describe('npm start (scripts/start.mjs) with dist/ up to date', () => {
 
     child.kill('SIGTERM');
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });
-  });
+  }, 120_000);
 });
