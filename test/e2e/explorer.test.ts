@@ -167,7 +167,7 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
     expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
   it("the Handoff API panel asks the REST route with the dev project and read key, same-origin only", async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -195,7 +195,7 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
     const origin = new URL(stack.gatewayUrl).origin;
     expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
   it.each([
     { stored: 'tabs of an earlier start (another example contact)', sameOffer: false, expected: 'mutation SignalContact' },
