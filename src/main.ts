@@ -14,7 +14,7 @@ import { CallService } from './handoff/call.service.js';
 import { HandoffService } from './handoff/handoff.service.js';
 import { RetentionWorker, type RetentionSchedule } from './handoff/retention-worker.js';
 import { parseInvite } from './handoff/sip-invite.js';
-import { type ExplorerTab } from './http/explorer.js';
+import { type ExplorerHandoffApi, type ExplorerTab } from './http/explorer.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './common/logger.js';
@@ -34,6 +34,8 @@ export interface GatewayDeps {
   readonly dispatcher?: Dispatcher;
   readonly metrics?: GatewayMetrics;
   readonly explorerTabs?: readonly ExplorerTab[];
+  /** What the explorer's Handoff API panel starts with (the dev launcher's project and read key). */
+  readonly explorerHandoffApi?: ExplorerHandoffApi;
   /** Observers of handoff changes (e.g. a subscription feed), called after the metrics. */
   readonly events?: HandoffEvents;
   /**
@@ -181,6 +183,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       metrics,
       pubSub: feed.pubSub,
       ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
+      ...(deps.explorerHandoffApi ? { explorerHandoffApi: deps.explorerHandoffApi } : {}),
     });
     opened.push(() => http.close());
     const url = await http.listen(config.http.port, config.http.host);
