@@ -9,6 +9,9 @@ import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { handoffMetricsEvents, niceMetricsHooks } from './composition/metrics-policy.js';
 import { startSubscriptionFeed } from './composition/subscription-feed.js';
+import { traceStore } from './composition/traced-store.js';
+import { startTracing } from './composition/tracing.js';
+import { type Tracing } from './common/tracing.js';
 import { type ReloadOutcome, startTenantsReloader, type TenantsLoad, type TenantsReloader } from './composition/tenants-reload.js';
 import { CallService } from './handoff/call.service.js';
 import { HandoffService } from './handoff/handoff.service.js';
@@ -41,6 +44,11 @@ export interface GatewayDeps {
   readonly loadTenants?: () => TenantsLoad;
   /** Watch `config.tenantsFile` and reload on change (default true when `loadTenants` is given). */
   readonly watchTenantsFile?: boolean;
+  /**
+   * Tracing to use instead of what `config.tracing` asks for (tests pass one around an in-memory
+   * exporter; the caller shuts its SDK down).
+   */
+  readonly tracing?: Tracing;
 }
 
 export interface RunningGateway {
@@ -86,8 +94,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           });
     if (reloader !== undefined) opened.push(async () => reloader.close());
 
+    // Off (the default) loads nothing of the SDK and leaves every layer on its untraced path.
+    let tracing = deps.tracing;
+    if (tracing === undefined) {
+      const handle = await startTracing(config.tracing);
+      if (handle !== undefined) {
+        opened.push(() => handle.shutdown());
+        tracing = handle.tracing;
+      }
+    }
+
     const store = deps.store ?? (await createStore(config.store, { log: log.child({ component: 'store' }) }));
     opened.push(() => store.close());
+    // The services' calls are traced; readiness probes and the subscription feed use the store as is.
+    const servicesStore = tracing === undefined ? store : traceStore(store, tracing);
 
     const nice =
       deps.nice ??
@@ -97,6 +117,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         breaker: { halfOpenAfterMs: config.signal.breakerCooldownMs, minimumRps: config.signal.breakerMinimumRps },
         log: log.child({ component: 'cxone' }),
         hooks: niceMetricsHooks(metrics),
+        tracing,
       });
     opened.push(() => nice.close());
 
@@ -105,7 +126,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const counted = handoffMetricsEvents(metrics);
 
     const service = new HandoffService({
-      store,
+      store: servicesStore,
       nice,
       tenants: (id) => tenants.get(id),
       // The service names itself (component: handoff); a child here would repeat the key in every line.
@@ -134,7 +155,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       config,
       tenants,
       handoffs: service,
-      calls: new CallService({ store, log }),
+      calls: new CallService({ store: servicesStore, log }),
       store,
       parseInvite: (text, options) =>
         parseInvite(text, {
@@ -146,11 +167,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
       metrics,
       pubSub: feed.pubSub,
+      ...(tracing ? { tracing } : {}),
       ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
     });
     opened.push(() => http.close());
     const url = await http.listen(config.http.port, config.http.host);
-    log.info({ url, store: config.store.kind, tenants: config.tenants.map((t) => t.id) }, 'gateway listening');
+    log.info({ url, store: config.store.kind, tenants: config.tenants.map((t) => t.id), tracing: config.tracing.exporter }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {

@@ -1,0 +1,186 @@
+/**
+ * Tracing (README, "Tracing"; docs/architecture.md, "Operations"): one `signalContact` sent with a
+ * caller's W3C `traceparent` makes one trace, the caller's, from the GraphQL operation span through
+ * the store spans to the CXone HTTP spans; the simulator logs the `traceparent` it received with
+ * that trace id; retries are events; no secret reaches a span. The gateway runs in process with an
+ * in-memory exporter; the real simulator answers it.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
+import { Agent, type Dispatcher } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSdkTracing, type TracingHandle } from '../../src/composition/tracing-sdk.js';
+import { DEMO } from '../../simulator/index.js';
+import { SIGNAL, STACK_KEYS, secretHits, startStack, type HandoffView, type Stack } from '../helpers/stack.js';
+
+/** An undici dispatcher that records the Authorization headers (tokens, Basic credentials) the gateway sends to CXone. */
+function recordingDispatcher(): { dispatcher: Dispatcher; authorizations: string[]; agent: Agent } {
+  const agent = new Agent();
+  const authorizations: string[] = [];
+  const dispatcher = agent.compose((dispatch) => (options, handler) => {
+    const headers = options.headers;
+    const pairs: [string, unknown][] = Array.isArray(headers)
+      ? headers.flatMap((_value, i, all) => (i % 2 === 0 ? [[String(all[i]), all[i + 1]] as [string, unknown]] : []))
+      : Object.entries(headers ?? {});
+    for (const [name, value] of pairs) if (name.toLowerCase() === 'authorization') authorizations.push(String(value));
+    return dispatch(options, handler);
+  });
+  return { dispatcher, authorizations, agent };
+}
+
+/** A caller's trace: fresh ids, sampled. */
+function callerTrace(): { traceId: string; spanId: string; traceparent: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}
+
+interface SimLine {
+  readonly msg: string;
+  readonly route?: string;
+  readonly traceparent?: string;
+}
+
+describe('tracing: one signalContact, one trace', () => {
+  const exporter = new InMemorySpanExporter();
+  const simLines: string[] = [];
+  const cxone = recordingDispatcher();
+  let tracing: TracingHandle;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    tracing = createSdkTracing({ serviceName: 'cxone-gateway-test', exporter, batch: false });
+    const simLog = pino({ level: 'info' }, { write: (line: string) => void simLines.push(line) });
+    stack = await startStack({ simulator: { log: simLog }, deps: { tracing: tracing.tracing, dispatcher: cxone.dispatcher } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await tracing?.shutdown();
+    await cxone.agent.close();
+  });
+  beforeEach(() => {
+    exporter.reset();
+    simLines.length = 0;
+  });
+
+  /** Sends signalContact with `traceparent`; resolves once the operation span has ended. */
+  async function signal(traceparent: string, params: readonly string[]): Promise<{ handoff: HandoffView; spans: ReadableSpan[] }> {
+    const { contactId } = await stack.sim.createCall();
+    const res = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.signal}`, traceparent },
+      body: JSON.stringify({ query: SIGNAL, variables: { input: { contactId, params, context: { note: 'traced' } } } }),
+    });
+    const handoff = ((await res.json()) as { data: { signalContact: { handoff: HandoffView } } }).data.signalContact.handoff;
+    // The server span ends just after the answer is written.
+    const spans = await vi.waitFor(() => {
+      const all = exporter.getFinishedSpans();
+      if (!all.some((s) => s.kind === SpanKind.SERVER)) throw new Error('the operation span has not ended yet');
+      return all;
+    });
+    return { handoff, spans };
+  }
+
+  const named = (spans: readonly ReadableSpan[], name: string): ReadableSpan[] => spans.filter((s) => s.name === name);
+  const one = (spans: readonly ReadableSpan[], name: string): ReadableSpan => {
+    const found = named(spans, name);
+    expect(found, name).toHaveLength(1);
+    return found[0] as ReadableSpan;
+  };
+  const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+  const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
+
+  it('continues the caller trace from the operation through the store to every CXone request', async () => {
+    const caller = callerTrace();
+    const { handoff, spans } = await signal(caller.traceparent, ['billing']);
+    expect(handoff.state).toBe('SIGNALED');
+
+    expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([caller.traceId]));
+
+    const operation = one(spans, 'graphql.operation signalContact');
+    expect(operation.kind).toBe(SpanKind.SERVER);
+    expect(parentOf(operation)).toBe(caller.spanId);
+    expect(operation.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'Signal', 'http.request.method': 'POST', 'http.response.status_code': 200 });
+
+    // Store calls: children of the operation (or of a span under it), one per HandoffStore call.
+    const insert = one(spans, 'store.insertOrGet');
+    expect(insert.kind).toBe(SpanKind.CLIENT);
+    expect(insert.attributes).toEqual({ 'db.system': 'postgresql', 'db.system.name': 'postgresql', 'db.operation': 'insertOrGet', 'db.operation.name': 'insertOrGet' });
+    expect(parentOf(insert)).toBe(idOf(operation));
+    expect(one(spans, 'store.complete').attributes['db.operation']).toBe('complete');
+
+    // CXone: one span for the signal call, its HTTP exchanges beneath it.
+    const call = one(spans, 'cxone.signal');
+    expect(parentOf(call)).toBe(idOf(operation));
+    expect(call.attributes['cxone.attempts']).toBe(1);
+    const http = spans.filter((s) => s.kind === SpanKind.CLIENT && s.attributes['http.request.method'] !== undefined);
+    expect(http.map((s) => s.name).sort()).toEqual(['GET discovery', 'GET discovery', 'POST signal', 'POST token']);
+    for (const span of http) {
+      expect(parentOf(span)).toBe(idOf(call));
+      expect(String(span.attributes['url.full'])).toMatch(new RegExp(`^${stack.simulatorUrl}/[^?]*$`));
+    }
+    expect(one(spans, 'POST signal').attributes).toMatchObject({ 'http.response.status_code': 202, 'cxone.exchange': 'signal' });
+    expect(one(spans, 'POST token').attributes).toMatchObject({ 'http.response.status_code': 200, 'url.full': `${stack.simulatorUrl}/auth/token` });
+    // Discovery's query (?tenantId=…) stays out of the span.
+    expect(http.map((s) => s.attributes['url.full'])).toContain(`${stack.simulatorUrl}/.well-known/cxone-configuration`);
+  });
+
+  it('sends traceparent to CXone: the simulator logs it with the caller trace id and the HTTP span as parent', async () => {
+    const caller = callerTrace();
+    const { spans } = await signal(caller.traceparent, ['billing']);
+    const received = simLines.map((line) => JSON.parse(line) as SimLine).filter((line) => line.msg === 'traceparent received');
+    const byRoute = (route: string) => received.filter((line) => line.route === route).map((line) => line.traceparent);
+    expect(byRoute('signal')).toEqual([`00-${caller.traceId}-${idOf(one(spans, 'POST signal'))}-01`]);
+    // The token is cached from the first test, so this trace fetched none: the last test's token
+    // request is checked below by forcing a fresh one.
+    expect(byRoute('token')).toEqual([]);
+  });
+
+  it('records a retry as an event on the signal span, each try as its own HTTP span', async () => {
+    await stack.sim.addFault({ route: 'signal', kind: 'status', status: 503, count: 1 });
+    const caller = callerTrace();
+    const { handoff, spans } = await signal(caller.traceparent, ['retry']);
+    expect(handoff.state).toBe('SIGNALED');
+    const call = one(spans, 'cxone.signal');
+    expect(call.events.map((e) => [e.name, e.attributes?.['error.type'], e.attributes?.['cxone.attempt']])).toEqual([['cxone.retry', 'CXONE_UNAVAILABLE', 1]]);
+    const tries = named(spans, 'POST signal').map((s) => [s.attributes['http.response.status_code'], s.status.code]);
+    expect(tries).toEqual([
+      [503, SpanStatusCode.ERROR],
+      [202, SpanStatusCode.UNSET],
+    ]);
+    expect(call.attributes['cxone.attempts']).toBe(2);
+  });
+
+  it('logs the traceparent of a token request at the simulator', async () => {
+    // A 401 on the signal drops the token: the re-send fetches a new one inside this trace.
+    await stack.sim.addFault({ route: 'signal', kind: 'status', status: 401, count: 1 });
+    const caller = callerTrace();
+    const { spans } = await signal(caller.traceparent, ['fresh-token']);
+    const tokenLines = simLines.map((line) => JSON.parse(line) as SimLine).filter((line) => line.msg === 'traceparent received' && line.route === 'token');
+    expect(tokenLines.map((line) => line.traceparent)).toEqual([`00-${caller.traceId}-${idOf(one(spans, 'POST token'))}-01`]);
+  });
+
+  it('puts no secret in any span: names, attributes, events, status, resource', async () => {
+    await signal(callerTrace().traceparent, ['secrets']);
+    await stack.sim.addFault({ route: 'token', kind: 'status', status: 500, count: 1 });
+    await stack.sim.addFault({ route: 'signal', kind: 'status', status: 401, count: 1 });
+    await signal(callerTrace().traceparent, ['secrets-after-faults']);
+    const spans = exporter.getFinishedSpans();
+    const text = JSON.stringify(
+      spans.map((s) => ({
+        name: s.name,
+        attributes: s.attributes,
+        events: s.events.map((e) => ({ name: e.name, attributes: e.attributes ?? ({} as Attributes) })),
+        status: s.status,
+        resource: s.resource.attributes,
+      })),
+    );
+    const tokens = cxone.authorizations.map((value) => value.replace(/^(Bearer|Basic) /, ''));
+    expect(tokens.length).toBeGreaterThan(0);
+    const secrets = [DEMO.clientSecret, DEMO.accessKeySecret, STACK_KEYS.signal, STACK_KEYS.read, ...tokens, ...cxone.authorizations];
+    expect(secretHits(text, secrets)).toEqual([]);
+    expect(text).not.toMatch(/bearer|basic |password|secret/i);
+  });
+});
