@@ -6,6 +6,7 @@
  * in-memory exporter; the real simulator answers it.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createSdkTracing, type TracingHandle } from '../../src/composition/tracing-sdk.js';
 import { DEMO } from '../../simulator/index.js';
 import { SIGNAL, STACK_KEYS, secretHits, startStack, type HandoffView, type Stack } from '../helpers/stack.js';
+import { exitOf, spawnChild } from '../helpers/processes.js';
 
 /** An undici dispatcher that records the Authorization headers (tokens, Basic credentials) the gateway sends to CXone. */
 function recordingDispatcher(): { dispatcher: Dispatcher; authorizations: string[]; agent: Agent } {
@@ -182,5 +184,40 @@ describe('tracing: one signalContact, one trace', () => {
     const secrets = [DEMO.clientSecret, DEMO.accessKeySecret, STACK_KEYS.signal, STACK_KEYS.read, ...tokens, ...cxone.authorizations];
     expect(secretHits(text, secrets)).toEqual([]);
     expect(text).not.toMatch(/bearer|basic |password|secret/i);
+  });
+});
+
+/**
+ * Run in a fresh Node process on the compiled gateway: loads the whole gateway graph (main.js),
+ * starts tracing as the mode says, and prints the OpenTelemetry packages Node has loaded (the SDK
+ * is CommonJS, so every package of it that was imported is in the require cache).
+ */
+const PROBE = `
+import { createRequire } from 'node:module';
+const { startTracing } = await import(process.cwd() + '/dist/src/composition/tracing.js');
+await import(process.cwd() + '/dist/src/main.js');
+const handle = await startTracing(process.argv.at(-1) === 'none' ? { exporter: 'none' } : { exporter: 'console', serviceName: 'probe' });
+await handle?.shutdown();
+const loaded = Object.keys(createRequire(process.cwd() + '/').cache)
+  .filter((path) => path.includes('/node_modules/@opentelemetry/'))
+  .map((path) => path.split('/node_modules/').at(-1).split('/').slice(0, 2).join('/'));
+console.log(JSON.stringify([...new Set(loaded)].sort()));
+`;
+
+async function loadedOpenTelemetry(mode: 'none' | 'console'): Promise<string[]> {
+  const child = spawnChild(process.execPath, ['--input-type=module', '-e', PROBE, mode], { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+  return JSON.parse(out) as string[];
+}
+
+describe('tracing off (OTEL_TRACES_EXPORTER unset)', () => {
+  it('loads no OpenTelemetry SDK module: only the API, whose no-op paths are not even taken', async () => {
+    expect(await loadedOpenTelemetry('none')).toEqual(['@opentelemetry/api']);
+  });
+
+  it('loads the SDK when tracing is on (so the probe above can see it)', async () => {
+    expect(await loadedOpenTelemetry('console')).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace-base', '@opentelemetry/core', '@opentelemetry/context-async-hooks', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources']));
   });
 });
