@@ -164,6 +164,52 @@ describe('tracing: one signalContact, one trace', () => {
     expect(tokenLines.map((line) => line.traceparent)).toEqual([`00-${caller.traceId}-${idOf(one(spans, 'POST token'))}-01`]);
   });
 
+  it.each<{ case: string; headers: Record<string, string> }>([
+    { case: 'no traceparent', headers: {} },
+    { case: 'a malformed traceparent', headers: { traceparent: '00-not-a-trace-01' } },
+    { case: 'an all-zero trace id (invalid)', headers: { traceparent: `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01` } },
+  ])('starts a trace of its own for a request with $case', async ({ headers }) => {
+    const res = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.read}`, ...headers },
+      body: JSON.stringify({ query: /* GraphQL */ `query { handoffStatus(contactId: "1") { id } }` }),
+    });
+    expect(res.status).toBe(200);
+    const operation = await vi.waitFor(() => one(exporter.getFinishedSpans(), 'graphql.operation handoffStatus'));
+    expect(operation.parentSpanContext).toBeUndefined();
+    expect(operation.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+    expect(operation.attributes['graphql.operation.name']).toBeUndefined();
+    expect(one(exporter.getFinishedSpans(), 'store.latestForContact').spanContext().traceId).toBe(operation.spanContext().traceId);
+  });
+
+  it('marks a refused operation with its error code', async () => {
+    const caller = callerTrace();
+    const res = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${STACK_KEYS.read}`, traceparent: caller.traceparent },
+      body: JSON.stringify({ query: SIGNAL, variables: { input: { contactId: '1', params: ['a'] } } }),
+    });
+    expect(res.status).toBe(403);
+    const operation = await vi.waitFor(() => one(exporter.getFinishedSpans(), 'graphql.operation signalContact'));
+    expect(operation.spanContext().traceId).toBe(caller.traceId);
+    expect(operation.status).toEqual({ code: SpanStatusCode.ERROR, message: 'FORBIDDEN' });
+    expect(operation.attributes).toMatchObject({ 'error.type': 'FORBIDDEN', 'http.response.status_code': 403 });
+  });
+
+  it('keeps the generic name for a request refused before its operation is known (unknown key)', async () => {
+    const caller = callerTrace();
+    const res = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key', traceparent: caller.traceparent },
+      body: JSON.stringify({ query: SIGNAL, variables: { input: { contactId: '1', params: ['a'] } } }),
+    });
+    expect(res.status).toBe(401);
+    const operation = await vi.waitFor(() => one(exporter.getFinishedSpans(), 'graphql.operation'));
+    expect(operation.spanContext().traceId).toBe(caller.traceId);
+    expect(operation.attributes).toMatchObject({ 'http.response.status_code': 401 });
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
   it('puts no secret in any span: names, attributes, events, status, resource', async () => {
     await signal(callerTrace().traceparent, ['secrets']);
     await stack.sim.addFault({ route: 'token', kind: 'status', status: 500, count: 1 });
