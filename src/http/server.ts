@@ -176,7 +176,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   });
 
   useHealthCheck(app);
-  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs });
+  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs, tracing: deps.tracing });
   useReadinessCheck(app, { tenantCount: () => deps.tenants.tenants.length, store: deps.store });
   if (deps.metrics) useMetricsEndpoint(app, deps.metrics);
 

@@ -6,10 +6,11 @@
  * `tracingPlugin` names it once the operation is known: `graphql.operation signalContact` (the
  * root field, bounded by the schema, as the metrics label it), with `graphql.operation.type` and
  * the document's `graphql.operation.name`. Neither the document nor the variables are recorded.
+ * `inServerSpan` serves the REST Handoff API too.
  */
 import { type ApolloServerPlugin } from '@apollo/server';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { context, trace } from '@opentelemetry/api';
+import { type Attributes, context, trace } from '@opentelemetry/api';
 import { extractTraceContext, inSpan, markError, SpanKind, type Tracing } from '../common/tracing.js';
 
 /** Span name before the operation is resolved (a parse or validation failure keeps it). */
@@ -19,12 +20,21 @@ export const OPERATION_SPAN = 'graphql.operation';
 const MAX_OPERATION_NAME = 100;
 
 /** Runs `handle` inside the operation's server span, parented by the request's `traceparent` if any. */
-export async function inOperationSpan<T>(tracing: Tracing, request: FastifyRequest, reply: FastifyReply, handle: () => Promise<T>): Promise<T> {
+export function inOperationSpan<T>(tracing: Tracing, request: FastifyRequest, reply: FastifyReply, handle: () => Promise<T>): Promise<T> {
+  return inServerSpan(tracing, OPERATION_SPAN, request, reply, {}, handle);
+}
+
+/**
+ * Runs `handle` inside a server span named `name`, parented by the request's `traceparent` if any;
+ * `url.path` leaves the query string out (the Handoff API's carries the ids it looks up).
+ */
+export async function inServerSpan<T>(tracing: Tracing, name: string, request: FastifyRequest, reply: FastifyReply, extra: Attributes, handle: () => Promise<T>): Promise<T> {
   const parent = extractTraceContext(tracing, request.headers);
-  const attributes = { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '/' };
-  return inSpan(tracing, OPERATION_SPAN, { kind: SpanKind.SERVER, attributes, parent }, async (span) => {
+  const attributes = { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '/', ...extra };
+  return inSpan(tracing, name, { kind: SpanKind.SERVER, attributes, parent }, async (span) => {
     const result = await handle();
     span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) markError(span, String(reply.statusCode));
     return result;
   });
 }

@@ -14,7 +14,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSdkTracing, type TracingHandle } from '../../src/composition/tracing-sdk.js';
 import { DEMO } from '../../simulator/index.js';
-import { SIGNAL, STACK_KEYS, secretHits, startStack, type HandoffView, type Stack } from '../helpers/stack.js';
+import { DEMO_TENANT, SIGNAL, STACK_KEYS, secretHits, startStack, type HandoffView, type Stack } from '../helpers/stack.js';
 import { exitOf, spawnChild } from '../helpers/processes.js';
 
 /** An undici dispatcher that records the Authorization headers (tokens, Basic credentials) the gateway sends to CXone. */
@@ -55,7 +55,11 @@ describe('tracing: one signalContact, one trace', () => {
   beforeAll(async () => {
     tracing = createSdkTracing({ serviceName: 'cxone-gateway-test', exporter, batch: false });
     const simLog = pino({ level: 'info' }, { write: (line: string) => void simLines.push(line) });
-    stack = await startStack({ simulator: { log: simLog }, deps: { tracing: tracing.tracing, dispatcher: cxone.dispatcher } });
+    stack = await startStack({
+      tenants: [{ ...DEMO_TENANT, polyai: { accountId: 'ws-trace', projectId: 'PROJECT-trace' } }],
+      simulator: { log: simLog },
+      deps: { tracing: tracing.tracing, dispatcher: cxone.dispatcher },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -208,6 +212,24 @@ describe('tracing: one signalContact, one trace', () => {
     expect(operation.spanContext().traceId).toBe(caller.traceId);
     expect(operation.attributes).toMatchObject({ 'http.response.status_code': 401 });
     expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('continues the caller trace through the REST Handoff API, its query left out', async () => {
+    const { handoff } = await signal(callerTrace().traceparent, ['screen-pop']);
+    exporter.reset();
+    const caller = callerTrace();
+    const res = await fetch(`${stack.gatewayUrl}/v1/ws-trace/PROJECT-trace/handoff_state?id=${handoff.id}`, { headers: { 'x-api-key': STACK_KEYS.read, traceparent: caller.traceparent } });
+    expect(res.status).toBe(200);
+    const route = await vi.waitFor(() => one(exporter.getFinishedSpans(), 'GET /v1/{account_id}/{project_id}/handoff_state'));
+    expect(route.kind).toBe(SpanKind.SERVER);
+    expect(parentOf(route)).toBe(caller.spanId);
+    expect(route.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.path': '/v1/ws-trace/PROJECT-trace/handoff_state',
+      'http.route': '/v1/{account_id}/{project_id}/handoff_state',
+      'http.response.status_code': 200,
+    });
+    expect(parentOf(one(exporter.getFinishedSpans(), 'store.findForScreenPop'))).toBe(idOf(route));
   });
 
   it('puts no secret in any span: names, attributes, events, status, resource', async () => {
