@@ -24,6 +24,8 @@ export const TRACED_STORE_METHODS = [
   'reopen',
   'upsertCall',
   'getCall',
+  'purgeExpiredHandoffs',
+  'purgeExpiredCalls',
   'ping',
 ] as const satisfies readonly Exclude<keyof HandoffStore, 'close'>[];
 

@@ -21,6 +21,12 @@ export type StoreConfig =
     };
 
 /**
+ * How long finished handoffs and their calls are kept (RETENTION_DAYS): purged after `days` days by
+ * the retention worker, or kept for ever (`off`, RETENTION_DAYS=0).
+ */
+export type RetentionConfig = { readonly kind: 'off' } | { readonly kind: 'purge'; readonly days: number };
+
+/**
  * Tracing (OpenTelemetry): off unless `OTEL_TRACES_EXPORTER` names an exporter. `otlp` sends
  * spans as OTLP/HTTP (JSON) to `url`; `console` prints each span to stdout.
  */
@@ -48,6 +54,7 @@ export interface GatewayConfig {
   /** LOG_PRETTY; `undefined` leaves it to the process (pretty on a terminal, unless production). */
   readonly logPretty: boolean | undefined;
   readonly store: StoreConfig;
+  readonly retention: RetentionConfig;
   readonly signal: {
     /** How long `signalContact` waits for CXone before answering PENDING. */
     readonly waitMs: number;
@@ -130,6 +137,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   DATABASE_POOL_SIZE: integer(10, 1, 1000),
+  RETENTION_DAYS: integer(30, 0, 3650),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
@@ -260,6 +268,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    retention: e.RETENTION_DAYS === 0 ? { kind: 'off' } : { kind: 'purge', days: e.RETENTION_DAYS },
     signal: {
       waitMs: e.SIGNAL_WAIT_MS,
       budgetMs: e.SIGNAL_BUDGET_MS,

@@ -16,6 +16,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset; one process owns it (a second is refused).' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
   { name: 'DATABASE_POOL_SIZE', default: '10', description: 'Most PostgreSQL connections one replica opens (plus one LISTEN connection); replicas x (pool + 1) must stay under max_connections.' },
+  { name: 'RETENTION_DAYS', default: '30', description: 'Days a SIGNALED/FAILED handoff (from its last change) and a call (from its INVITE) are kept before the retention worker deletes them; 0 keeps them for ever. PENDING handoffs are never deleted.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'LOG_PRETTY', default: 'on when stdout is a terminal, unless production', description: 'Human-readable log lines through pino-pretty (a dev dependency) instead of JSON (true/false).' },
   { name: 'NODE_ENV', default: 'development', description: '`production` turns introspection and the explorer off by default.' },

@@ -28,7 +28,7 @@ import { useReadinessCheck } from './readiness.js';
 import { requireKeyPlugin } from './require-key.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
-import { type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
+import { type ExplorerHandoffApi, type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
 import { metricsPlugin, useMetricsEndpoint } from './use-metrics.js';
@@ -47,6 +47,11 @@ export interface HttpServerDeps {
   readonly metrics?: GatewayMetrics;
   /** Tabs the explorer opens with (e.g. the dev launcher's keys); a sample query otherwise. */
   readonly explorerTabs?: readonly ExplorerTab[];
+  /**
+   * What the explorer's Handoff API panel starts with. Without it the panel is shown (empty) when a
+   * tenant at start has a PolyAI project, the only case in which the route can answer anything but 404.
+   */
+  readonly explorerHandoffApi?: ExplorerHandoffApi;
   /** Feeds the `handoffChanged` subscription (graphql-ws on the same port and path). */
   readonly pubSub?: InProcessPubSub;
   /** OpenTelemetry: a server span per GraphQL operation over HTTP (`tracing.ts`); absent: off. */
@@ -159,7 +164,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
 
   let explorerPage: ExplorerPage | null = null;
   if (config.http.explorer) {
-    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] });
+    const handoffApi = deps.explorerHandoffApi ?? (deps.tenants.tenants.some((tenant) => tenant.polyai !== undefined) ? {} : undefined);
+    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB], ...(handoffApi ? { handoffApi } : {}) });
   }
 
   app.route<{ Reply: string }>({
