@@ -86,6 +86,10 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
   ];
   for (const route of routes) {
     app[route.method](route.path, (req: Request, res: Response) => {
+      // A traced gateway sends W3C trace context; the line lets a test (or a developer) follow one
+      // trace id from the gateway's spans to CXone's side. Only the CXone routes, only the header.
+      const { traceparent } = req.headers;
+      if (route.fault !== undefined && typeof traceparent === 'string') log.info({ route: route.fault, traceparent: traceparent.slice(0, 64) }, 'traceparent received');
       const ctx: RouteContext = { req, route, log, baseUrl: baseUrl(req), bodyProblem: bodyProblems.get(req), signal: closing };
       runPipeline(stages, route.handle, ctx)
         .catch((error: unknown) => {

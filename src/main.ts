@@ -9,6 +9,9 @@ import { type GatewayConfig } from './config/config.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { handoffMetricsEvents, niceMetricsHooks } from './composition/metrics-policy.js';
 import { startSubscriptionFeed } from './composition/subscription-feed.js';
+import { traceStore } from './composition/traced-store.js';
+import { startTracing } from './composition/tracing.js';
+import { type Tracing } from './common/tracing.js';
 import { type ReloadOutcome, startTenantsReloader, type TenantsLoad, type TenantsReloader } from './composition/tenants-reload.js';
 import { CallService } from './handoff/call.service.js';
 import { HandoffService } from './handoff/handoff.service.js';
@@ -45,6 +48,11 @@ export interface GatewayDeps {
   readonly loadTenants?: () => TenantsLoad;
   /** Watch `config.tenantsFile` and reload on change (default true when `loadTenants` is given). */
   readonly watchTenantsFile?: boolean;
+  /**
+   * Tracing to use instead of what `config.tracing` asks for (tests pass one around an in-memory
+   * exporter; the caller shuts its SDK down).
+   */
+  readonly tracing?: Tracing;
   /** When and how much the retention worker purges (tests shorten it); RETENTION_DAYS says whether and what. */
   readonly retentionSchedule?: Partial<RetentionSchedule>;
 }
@@ -95,8 +103,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           });
     if (reloader !== undefined) opened.push(async () => reloader.close());
 
+    // Off (the default) loads nothing of the SDK and leaves every layer on its untraced path.
+    let tracing = deps.tracing;
+    if (tracing === undefined) {
+      const handle = await startTracing(config.tracing);
+      if (handle !== undefined) {
+        opened.push(() => handle.shutdown());
+        tracing = handle.tracing;
+      }
+    }
+
     const store = deps.store ?? (await createStore(config.store, { log: log.child({ component: 'store' }) }));
     opened.push(() => store.close());
+    // The services' calls are traced; readiness probes and the subscription feed use the store as is.
+    const servicesStore = tracing === undefined ? store : traceStore(store, tracing);
 
     const nice =
       deps.nice ??
@@ -106,6 +126,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         breaker: { halfOpenAfterMs: config.signal.breakerCooldownMs, minimumRps: config.signal.breakerMinimumRps },
         log: log.child({ component: 'cxone' }),
         hooks: niceMetricsHooks(metrics),
+        tracing,
       });
     opened.push(() => nice.close());
 
@@ -114,7 +135,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const counted = handoffMetricsEvents(metrics);
 
     const service = new HandoffService({
-      store,
+      store: servicesStore,
       nice,
       tenants: (id) => tenants.get(id),
       // The service names itself (component: handoff); a child here would repeat the key in every line.
@@ -170,7 +191,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       config,
       tenants,
       handoffs: service,
-      calls: new CallService({ store, log }),
+      calls: new CallService({ store: servicesStore, log }),
       store,
       parseInvite: (text, options) =>
         parseInvite(text, {
@@ -182,12 +203,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
       metrics,
       pubSub: feed.pubSub,
+      ...(tracing ? { tracing } : {}),
       ...(deps.explorerTabs ? { explorerTabs: deps.explorerTabs } : {}),
       ...(deps.explorerHandoffApi ? { explorerHandoffApi: deps.explorerHandoffApi } : {}),
     });
     opened.push(() => http.close());
     const url = await http.listen(config.http.port, config.http.host);
-    log.info({ url, store: config.store.kind, tenants: config.tenants.map((t) => t.id) }, 'gateway listening');
+    log.info({ url, store: config.store.kind, tenants: config.tenants.map((t) => t.id), tracing: config.tracing.exporter }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {

@@ -23,6 +23,7 @@ import { DEFAULT_PACING, type PacingConfig, TenantPacers } from './pacer.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
 import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
 import { type SignalParamsTransport } from '../config/tenant.js';
+import { inSpan, type Tracing } from '../common/tracing.js';
 
 /** Dependencies and settings of the client; all optional. */
 export interface NiceClientOptions {
@@ -34,6 +35,11 @@ export interface NiceClientOptions {
   readonly log?: NiceLogger | undefined;
   /** Observability hooks (one `onUpstream` per exchange). */
   readonly hooks?: NiceHooks | undefined;
+  /**
+   * OpenTelemetry (src/common/tracing.ts): a span per `signal` call with its retries as events, a
+   * client span per HTTP exchange, `traceparent` on every request. Default: off.
+   */
+  readonly tracing?: Tracing | undefined;
   /** Retry policy overrides (`DEFAULT_RETRY`). */
   readonly retry?: Partial<RetryConfig> | undefined;
   /** Circuit breaker overrides (`DEFAULT_BREAKER`); one breaker per tenant, shared by its signals. */
@@ -78,7 +84,7 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
       : undefined;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
-  const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log);
+  const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log, options.tracing);
   const discovery = new Discovery(http, clock, attemptTimeoutMs);
   const tokens = new TokenProvider({
     http,
@@ -108,7 +114,21 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
     signal: async (tenant, contactId, params, signalOptions) => {
       // Retryable: the handoff stays PENDING for the next process to finish.
       if (closing !== undefined) throw new NiceError({ code: NiceErrorCode.Unavailable, retryable: true, message: 'The CXone client is closed (shutting down); the signal was not sent.' });
-      return signaler.signal(tenant, contactId, params, signalOptions);
+      const tracing = options.tracing;
+      if (tracing === undefined) return signaler.signal(tenant, contactId, params, signalOptions);
+      // One span for the call: its tries' token, discovery and signal exchanges are its children,
+      // each retry an event on it (what failed, the wait before the next try).
+      return inSpan(tracing, 'cxone.signal', { attributes: { 'cxone.tenant': tenant.id } }, async (span) => {
+        const result = await signaler.signal(tenant, contactId, params, {
+          ...signalOptions,
+          onRetry: (info) => {
+            span.addEvent('cxone.retry', { 'cxone.attempt': info.attempt, 'error.type': info.error instanceof NiceError ? info.error.code : info.error.name, 'cxone.retry_delay_ms': Math.round(info.delayMs) });
+            signalOptions.onRetry?.(info);
+          },
+        });
+        span.setAttribute('cxone.attempts', result.attempts);
+        return result;
+      });
     },
     close: () => {
       // Idempotent: undici rejects a second close of the same dispatcher.
