@@ -277,10 +277,13 @@ class Signaler {
       return response;
     } catch (error) {
       if (isNiceError(error) && (error.code === NiceErrorCode.Throttled || error.code === NiceErrorCode.CircuitOpen)) {
-        if (error.code === NiceErrorCode.Throttled) pacers.throttled(tenant.id, sentAt);
+        // A 429 that says when to come back (Retry-After) is followed by the retry policy; only
+        // one that does not leaves the gateway to learn CXone's rate.
+        if (error.code === NiceErrorCode.Throttled && error.retryAfterMs === undefined) pacers.throttled(tenant.id, sentAt);
         const reason = error.code === NiceErrorCode.Throttled ? 'upstream' : 'circuit_open';
         safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason }));
-      } else if (isNiceError(error) && error.upstreamStatus !== undefined) {
+      } else if (isNiceError(error) && error.upstreamStatus !== undefined && error.upstreamStatus < 500) {
+        // Answered within CXone's rate (a 400 or 404 was processed); a 5xx was not.
         pacers.admitted(tenant.id);
       }
       throw error;

@@ -3,7 +3,8 @@
  * throttled them (docs/architecture.md, "Throttling and the circuit breaker").
  *
  * CXone limits requests per business unit and often answers 429 without `Retry-After`, and it does
- * not publish the limit. So a tenant starts unpaced; at its first 429 after CXone admitted some of
+ * not publish the limit. (A 429 with `Retry-After` says when to come back, and the retry policy
+ * follows it; it does not move the pace.) So a tenant starts unpaced; at its first 429 after CXone admitted some of
  * its requests, the pace becomes what CXone admitted over the last second (the limit, seen from here), and from then on every Signal API
  * request of the tenant takes the next free slot at that pace. The pace then follows CXone the way
  * TCP follows a link (additive increase, multiplicative decrease): each admitted request raises it
@@ -102,7 +103,7 @@ export class TenantPacers {
     return { sendAt: slot, paced: true };
   }
 
-  /** CXone admitted a request (any answer but 429). */
+  /** CXone admitted a request (answered it below 500, 429 aside). */
   admitted(tenantId: string): void {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
@@ -113,7 +114,7 @@ export class TenantPacers {
     }
   }
 
-  /** CXone answered 429 to a request sent at `sentAt`. */
+  /** CXone answered 429, without `Retry-After`, to a request sent at `sentAt`. */
   throttled(tenantId: string, sentAt: number): void {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);

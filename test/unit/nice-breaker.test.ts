@@ -191,6 +191,20 @@ describe('per-tenant pace (src/nice/pacer.ts) in the client', () => {
     expect(signalCalls()).toBe(4);
   });
 
+  it('a 429 with Retry-After (CXone said when) and a 503 do not move the pace; only a bare 429 does', async () => {
+    answer(202, 3);
+    for (let i = 0; i < 3; i += 1) await signal();
+    agent.get(API).intercept({ path: (path) => path.startsWith(SIGNAL_PREFIX), method: 'POST' }).reply(429, { message: 'slow down' }, { headers: { ...json.headers, 'retry-after': '1' } });
+    expect((await failure(signal())).code).toBe('CXONE_THROTTLED');
+    expect(client.pacers.pace('acme')).toBeNull();
+    answer(503, 3);
+    for (let i = 0; i < 3; i += 1) await failure(signal());
+    answer(429, 1);
+    await failure(signal());
+    // The three 202s admitted within the last second set the pace; the 503s were not admissions.
+    expect(client.pacers.pace('acme')).toBe(3);
+  });
+
   it('without a 429 nothing is paced: a burst goes out at once', async () => {
     answer(202, 30);
     await Promise.all(Array.from({ length: 30 }, () => signal()));
