@@ -3,7 +3,7 @@
  * the load (two cores: the generator must not share an event loop with what it measures).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { freePort } from '../scripts/temp-postgres.js';
@@ -54,14 +54,19 @@ export interface GatewayChild extends ServerChild {
 }
 
 /** Spawns `node [execArgv] dist/src/bin.js` on `port` and waits for `/readyz` to answer 200. */
-export async function spawnGateway(env: Readonly<Record<string, string>>, options: { readonly execArgv?: readonly string[] } = {}): Promise<GatewayChild> {
+export async function spawnGateway(
+  env: Readonly<Record<string, string>>,
+  options: { readonly execArgv?: readonly string[]; /** A file the gateway's log lines go to. */ readonly logFile?: string } = {},
+): Promise<GatewayChild> {
   const port = await freePort();
   const started = performance.now();
-  // Logs go nowhere (they are still formatted and written, as in production); errors are shown.
+  // Logs go nowhere unless asked (they are still formatted and written, as in production); errors are shown.
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   const child = spawn(process.execPath, [...(options.execArgv ?? []), `${DIST}src/bin.js`], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });
+  if (logFd !== undefined) closeSync(logFd);
   const url = `http://127.0.0.1:${port}`;
   let failed: Error | undefined;
   child.once('exit', (code, signal) => {

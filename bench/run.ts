@@ -8,6 +8,9 @@
  *   npm run bench -- --profile         only the signalContact load, with the gateway under
  *                                      `node --cpu-prof`; prints the top self-time functions
  *   npm run bench -- --profile=status  the same for the handoffStatus load (row 2)
+ *   npm run bench -- --latency         signalContact @ 200/s at LOG_LEVEL=debug, split into stages
+ *                                      from the log lines' times (ms): before the PENDING commit,
+ *                                      CXone call and outcome commit, answer
  *   npm run bench -- --quick           rows 1–4 and the hand-written peer (no express, cold start or PostgreSQL rows)
  *   npm run bench -- --rows=peer,pglite  only the named groups: baseline (1, 1x), pglite (2–4),
  *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b); the
@@ -18,7 +21,7 @@
  * BENCH_SECONDS (default 6) and BENCH_CONNECTIONS (default 10) tune the throughput rows.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -525,7 +528,66 @@ async function profile(target: 'signal' | 'status'): Promise<void> {
   for (const file of readdirSync(dir)) process.stdout.write(formatSummary(join(dir, file), 30));
 }
 
+/** Median and p99 of a list of ms figures. */
+function spread(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+  return `p50 ${at(50).toFixed(0)} ms, p99 ${at(99).toFixed(0)} ms`;
+}
+
+/**
+ * `--latency`: row 4b on a gateway logging at debug, then each signal's stages from its log lines
+ * (pino's `time`, whole ms): the completion line's `responseTime` gives the start; `handoff accepted`
+ * follows the PENDING commit; `handoff signaled` follows the outcome commit. Debug lines cost CPU
+ * themselves, so the total is a little above row 4b's.
+ */
+async function latency(): Promise<void> {
+  const bench = await startBench();
+  try {
+    const logFile = join(bench.dir, 'gateway.log');
+    const gateway = await spawnGateway({ ...bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') }), LOG_LEVEL: 'debug' }, { logFile });
+    try {
+      loadRow('4b', `signalContact @ ${FIXED_RATE}/s, LOG_LEVEL=debug`, await signalLoad(gateway, bench.contacts, FIXED_RATE));
+    } finally {
+      await gateway.stop();
+    }
+    interface Line { time: number | string; msg: string; requestId?: string; handoffId?: string; responseTime?: number; path?: string; request?: { path?: string } }
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line)
+      // The gateway writes ISO times in production (NODE_ENV=production), epoch ms otherwise.
+      .map((l) => ({ ...l, time: typeof l.time === 'string' ? Date.parse(l.time) : l.time }));
+    const handoffOf = new Map<string, string>();
+    const accepted = new Map<string, number>();
+    const signaledAt = new Map<string, number>();
+    for (const l of lines) {
+      if (l.msg === 'signalContact' && l.requestId && l.handoffId) handoffOf.set(l.requestId, l.handoffId);
+      if (l.msg === 'handoff accepted' && l.handoffId) accepted.set(l.handoffId, l.time);
+      if (l.msg === 'handoff signaled' && l.handoffId) signaledAt.set(l.handoffId, l.time);
+    }
+    const stages = { beforePending: [] as number[], cxoneAndOutcome: [] as number[], answer: [] as number[], total: [] as number[] };
+    for (const l of lines) {
+      if (l.msg !== 'request completed' || l.requestId === undefined || l.responseTime === undefined) continue;
+      const id = handoffOf.get(l.requestId);
+      const a = id === undefined ? undefined : accepted.get(id);
+      const sg = id === undefined ? undefined : signaledAt.get(id);
+      if (a === undefined || sg === undefined) continue;
+      const start = l.time - l.responseTime;
+      stages.beforePending.push(a - start);
+      stages.cxoneAndOutcome.push(sg - a);
+      stages.answer.push(l.time - sg);
+      stages.total.push(l.responseTime);
+    }
+    process.stdout.write(`${renderTable(rows)}\n\n${stages.total.length} signals joined from the log:\n`);
+    process.stdout.write(`  start → PENDING committed (parse, auth, validation, group-commit wait, commit): ${spread(stages.beforePending)}\n`);
+    process.stdout.write(`  PENDING committed → SIGNALED committed (CXone call, outcome commit):         ${spread(stages.cxoneAndOutcome)}\n`);
+    process.stdout.write(`  SIGNALED committed → answered (resolver, serialisation, write):               ${spread(stages.answer)}\n`);
+    process.stdout.write(`  whole request (responseTime):                                                ${spread(stages.total)}\n`);
+  } finally {
+    await bench.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--latency')) return await latency();
   if (process.argv.includes('--profile')) return await profile('signal');
   if (process.argv.includes('--profile=status')) return await profile('status');
   const started = performance.now();
