@@ -80,6 +80,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The `npm start` entry runs before anything is compiled: plain JavaScript with Node's globals.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+  },
+  {
     // Examples a user runs with plain node: Node's globals, and printing is their point.
     files: ['packages/*/examples/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

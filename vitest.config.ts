@@ -19,6 +19,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          isolate: false,
           include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts', 'simulator/**/*.test.ts'],
           globalSetup: ['test/global-setup.unit.ts'],
         },

@@ -56,13 +56,19 @@ export interface GatewayChild extends ServerChild {
 /** Spawns `node [execArgv] dist/src/bin.js` on `port` and waits for `/readyz` to answer 200. */
 export async function spawnGateway(
   env: Readonly<Record<string, string>>,
-  options: { readonly execArgv?: readonly string[]; /** A file the gateway's log lines go to. */ readonly logFile?: string } = {},
+  options: {
+    readonly execArgv?: readonly string[];
+    /** Another build's `dist/` (e.g. of the commit before a change, for a before/after row); default this one. */
+    readonly dist?: string;
+    /** A file the gateway's log lines go to. */
+    readonly logFile?: string;
+  } = {},
 ): Promise<GatewayChild> {
   const port = await freePort();
   const started = performance.now();
   // Logs go nowhere unless asked (they are still formatted and written, as in production); errors are shown.
   const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), `${DIST}src/bin.js`], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), `${options.dist ?? DIST}src/bin.js`], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });

@@ -15,6 +15,9 @@
  *   npm run bench -- --rows=peer,pglite  only the named groups: baseline (1, 1x), pglite (2–4),
  *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b); the
  *                                      issue-14 target rows (T…) print for whatever they can divide
+ *   npm run bench -- --tracing         row 2 (handoffStatus) with tracing off and on (OTLP to a
+ *                                      local sink), alternated; BENCH_BEFORE_DIST=<other dist/> adds
+ *                                      the same row on another build (the commit before tracing)
  *
  * Rows run at the priority this process has: on a shared machine, `nice -n 5 npm run bench`.
  *
@@ -22,6 +25,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -586,7 +591,57 @@ async function latency(): Promise<void> {
   }
 }
 
+/**
+ * handoffStatus with tracing off and on, on one data dir, each gateway in turn for two rounds (the
+ * machine drifts; alternating spreads it). "On" exports every operation (no traceparent: each is a
+ * trace of its own, sampled) over OTLP/HTTP to a sink in this process, which answers 200 and
+ * discards: the gateway pays for making, batching and sending spans, the sink's CPU is not counted.
+ */
+async function tracingRows(): Promise<void> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const bench = await startBench();
+  try {
+    const env = bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') });
+    const contactId = bench.contacts[0] ?? '';
+    const setup = await spawnGateway(env);
+    try {
+      const first = await gql(setup, KEYS.signal, SIGNAL, { input: { contactId, params: ['bench'] } });
+      if (!signaled(200, first)) throw new Error(`the first signalContact did not succeed: ${first}`);
+    } finally {
+      await setup.stop();
+    }
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+    const before = process.env.BENCH_BEFORE_DIST;
+    const variants = [
+      ...(before ? [{ id: '2b', name: 'handoffStatus, the build before tracing', env, dist: before }] : []),
+      { id: '2t0', name: 'handoffStatus, tracing off (OTEL_* unset)', env, dist: undefined },
+      { id: '2t1', name: 'handoffStatus, OTEL_TRACES_EXPORTER=otlp (to a local sink)', env: { ...env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl }, dist: undefined },
+    ];
+    for (let round = 1; round <= 2; round += 1) {
+      for (const variant of variants) {
+        log(`row ${variant.id}, round ${round}: ${variant.name}`);
+        const gateway = await spawnGateway(variant.env, variant.dist === undefined ? {} : { dist: variant.dist });
+        try {
+          loadRow(`${variant.id}.${round}`, variant.name, await statusLoad(gateway, contactId));
+        } finally {
+          await gateway.stop();
+        }
+      }
+    }
+  } finally {
+    await bench.close();
+    sink.closeAllConnections();
+    sink.close();
+  }
+  process.stdout.write(`\n${renderTable(rows)}\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--tracing')) return await tracingRows();
   if (process.argv.includes('--latency')) return await latency();
   if (process.argv.includes('--profile')) return await profile('signal');
   if (process.argv.includes('--profile=status')) return await profile('status');

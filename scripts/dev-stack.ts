@@ -8,16 +8,17 @@
  * browser test (test/e2e/explorer.test.ts) starts this same stack on free ports.
  */
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger } from 'pino';
-import { loadConfig, readTenantsFile } from '../src/config/config.js';
+import { type GatewayConfig, loadConfig, readTenantsFile } from '../src/config/config.js';
 import { type ExplorerTab } from '../src/http/explorer.js';
 import { createLogger } from '../src/common/logger.js';
 import { startGateway } from '../src/main.js';
 import { DEMO, startSimulator } from '../simulator/index.js';
+import { type Progress } from './progress.js';
 
 /** Plaintext API keys of the demo tenant (`config/tenants.dev.json` holds their SHA-256). */
 export const DEV_KEYS = Object.freeze({ signal: 'dev-signal-key', read: 'dev-read-key' });
@@ -38,6 +39,8 @@ export interface DevStackOptions {
   readonly log?: Logger;
   /** Human-readable lines (pino-pretty) from the default logger. */
   readonly prettyLogs?: boolean;
+  /** Told each step as it starts (`npm start` prints them, scripts/progress.ts). */
+  readonly progress?: Pick<Progress, 'step'>;
 }
 
 /** A running dev stack. */
@@ -46,13 +49,15 @@ export interface DevStack {
   /** Base URL of the gateway; the explorer is at `/`, GraphQL at `/graphql`. */
   readonly gatewayUrl: string;
   readonly graphqlUrl: string;
+  /** The simulator's agent desktop page (live calls, timelines, screen-pops from the gateway). */
+  readonly desktopUrl: string;
   /** The active contact created at start; the explorer's examples use it. */
   readonly exampleContactId: string;
   /** Stops the gateway, then the simulator. */
   close(): Promise<void>;
 }
 
-/** The explorer's opening tabs: signal the example contact, then read what was handed off. */
+/** The explorer's opening tabs: signal the example contact, read what was handed off, watch handoffs change live. */
 export function devExplorerTabs(contactId: string): ExplorerTab[] {
   return [
     {
@@ -82,7 +87,32 @@ query HandoffStatus($contactId: String!) {
       variables: JSON.stringify({ contactId }, null, 2),
       headers: JSON.stringify({ Authorization: `Bearer ${DEV_KEYS.read}` }, null, 2),
     },
+    {
+      query: /* GraphQL */ `# Live changes of the demo tenant's handoffs, over graphql-ws on this same origin
+# (the headers pane is the connection_init payload: the key goes there). Run it, then run
+# the SignalContact tab or signal any call: a PENDING event, then SIGNALED.
+subscription HandoffChanged {
+  handoffChanged {
+    id contactId state params attempts
+    lastError { code message }
+    updatedAt
+  }
+}
+`,
+      headers: JSON.stringify({ Authorization: `Bearer ${DEV_KEYS.read}` }, null, 2),
+    },
   ];
+}
+
+/**
+ * What starting the gateway is about to do: creating a new PGlite data directory (initdb) is the one
+ * slow step of a first start, so it is named with its cost.
+ */
+export function gatewayStep(store: GatewayConfig['store']): string {
+  if (store.kind !== 'pglite') return 'starting the gateway (PostgreSQL at DATABASE_URL)';
+  return existsSync(join(store.dataDir, 'PG_VERSION'))
+    ? `starting the gateway (data directory ${store.dataDir})`
+    : `creating the data directory ${store.dataDir} (PGlite initdb, about 15 s, first start only) and starting the gateway`;
 }
 
 /** Starts the simulator, places the example call, and starts the gateway against both. */
@@ -93,7 +123,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const cleanup = async () => {
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
   };
+  const step = (message: string): void => options.progress?.step(message);
   try {
+    step('starting the CXone simulator');
     const simulator = await startSimulator({ port: options.simPort, host: '127.0.0.1', log: options.log?.child({ component: 'simulator' }) ?? createLogger({ level: (env.LOG_LEVEL as 'info' | undefined) ?? 'info', pretty: options.prettyLogs ?? false, service: 'cxone-sim' }) });
     cleanups.push(() => simulator.close());
 
@@ -127,18 +159,24 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     };
     const io = { readFile: (path: string) => readFileSync(path, 'utf8') };
     const config = loadConfig(gatewayEnv, io);
+    step(gatewayStep(config.store));
     // Editing the tenants file while `npm start` runs puts it in force (or logs why it was refused).
+    const polyai = config.tenants.find((tenant) => tenant.polyai !== undefined)?.polyai;
     const gateway = await startGateway(config, {
       log,
       explorerTabs: devExplorerTabs(contactId),
+      ...(polyai ? { explorerHandoffApi: { accountId: polyai.accountId, projectId: polyai.projectId, apiKey: DEV_KEYS.read, sharedId: contactId } } : {}),
       loadTenants: () => readTenantsFile(tenantsFile, gatewayEnv, io),
     });
     cleanups.push(() => gateway.close());
+    // The agent desktop's screen-pop: the gateway's Handoff API, asked by the simulator with the read key.
+    if (polyai) simulator.connectDesktop({ gatewayUrl: gateway.url, accountId: polyai.accountId, projectId: polyai.projectId, apiKey: DEV_KEYS.read });
 
     return {
       simulatorUrl: simulator.url,
       gatewayUrl: gateway.url,
       graphqlUrl: `${gateway.url}/graphql`,
+      desktopUrl: `${simulator.url}/_sim/desktop`,
       exampleContactId: contactId,
       close: cleanup,
     };

@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../src/config/config.js';
 import { DEMO } from '../simulator/index.js';
 import { DEV_KEYS, startDevStack } from './dev-stack.js';
+import { createProgress } from './progress.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 async function main(): Promise<void> {
   let stack;
+  const progress = createProgress({ write: (line) => console.log(line) });
   try {
     stack = await startDevStack({
       port: Number(process.env.PORT ?? 4000),
@@ -22,19 +24,23 @@ async function main(): Promise<void> {
       env: process.env,
       // As the gateway's bin does: pino-pretty at a terminal, JSON when piped, LOG_PRETTY decides when set.
       prettyLogs: process.env.LOG_PRETTY === undefined ? process.stdout.isTTY === true : /^(true|1|on|yes)$/i.test(process.env.LOG_PRETTY.trim()),
+      progress,
     });
   } catch (error) {
+    progress.done();
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(1);
     }
     throw error;
   }
+  progress.done();
 
   const { simulatorUrl: sim, graphqlUrl: graphql, exampleContactId } = stack;
   console.log(`
 CXone simulator  ${sim}
 Gateway          ${graphql}   (explorer: open ${stack.gatewayUrl}/ in a browser)
+Agent desktop    ${stack.desktopUrl}   (live calls, their timelines and screen-pops)
 Keys             signal: ${DEV_KEYS.signal}   read: ${DEV_KEYS.read}
 Example call     contact ${exampleContactId} is active on the simulator; the explorer's examples use it
 

@@ -16,12 +16,14 @@ import { pino, type Logger } from 'pino';
 import { apiError, errorForStatus } from './errors.js';
 import { MAX_REQUEST_LINE_BYTES, requestLineBytes } from '../src/common/signal-limits.js';
 import { createFaultStage } from './faults.js';
+import { DesktopGatewayLink } from './desktop-gateway.js';
 import { createIdTokenSigner, type IdTokenSigner } from './id-token.js';
 import { resolveBehaviour, type RouteDeps, type SimulatorBehaviour } from './options.js';
 import { type BodyProblem, type RouteContext, type RouteDef, runPipeline, sendReply, type Stage } from './pipeline.js';
 import { resolveProfile, type WireProfile } from './profile.js';
 import { apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control.js';
+import { desktopRoutes } from './routes/desktop.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { SipAgent } from './sip-agent.js';
@@ -43,6 +45,8 @@ export interface SimulatorAppOptions extends Partial<SimulatorBehaviour> {
   readonly closing?: AbortSignal;
   /** Wire facts to get wrong on purpose (profile.ts; the conformance kit's negative test); default CXone's. */
   readonly profile?: Partial<WireProfile>;
+  /** The gateway the agent desktop reads screen-pops from (default: none until connected). */
+  readonly desktop?: DesktopGatewayLink;
 }
 
 const STATE_COLLECTIONS = new Set(['signals', 'contacts', 'tokens', 'calls', 'db']);
@@ -73,9 +77,19 @@ export function createSimulatorApp(state: SimulatorState, options: SimulatorAppO
   app.use(requestLineLimit);
   app.use(bodyStage(bodyProblems));
 
-  const routes: RouteDef[] = [...oauthRoutes(deps), ...discoveryRoutes(deps), ...apiRoutes(deps), ...controlRoutes(deps)];
+  const routes: RouteDef[] = [
+    ...oauthRoutes(deps),
+    ...discoveryRoutes(deps),
+    ...apiRoutes(deps),
+    ...controlRoutes(deps),
+    ...desktopRoutes(deps, options.desktop ?? new DesktopGatewayLink()),
+  ];
   for (const route of routes) {
     app[route.method](route.path, (req: Request, res: Response) => {
+      // A traced gateway sends W3C trace context; the line lets a test (or a developer) follow one
+      // trace id from the gateway's spans to CXone's side. Only the CXone routes, only the header.
+      const { traceparent } = req.headers;
+      if (route.fault !== undefined && typeof traceparent === 'string') log.info({ route: route.fault, traceparent: traceparent.slice(0, 64) }, 'traceparent received');
       const ctx: RouteContext = { req, route, log, baseUrl: baseUrl(req), bodyProblem: bodyProblems.get(req), signal: closing };
       runPipeline(stages, route.handle, ctx)
         .catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createSimulatorApp } from './app.js';
 import { DEMO_SEED } from './demo.js';
+import { DesktopGatewayLink, type DesktopGateway } from './desktop-gateway.js';
 import { createIdTokenSigner } from './id-token.js';
 import { type SimulatorBehaviour } from './options.js';
 import { type WireProfile } from './profile.js';
@@ -16,6 +17,7 @@ import { createSimulatorState } from './state.js';
 
 export { createSimulatorApp, type SimulatorAppOptions } from './app.js';
 export { DEMO, DEMO_CONTEXT, DEMO_SEED } from './demo.js';
+export { DesktopGatewayLink, type DesktopGateway } from './desktop-gateway.js';
 export { FAULT_KINDS, FaultStore, createFaultStage, type Fault, type FaultKind, type FaultSpec } from './faults.js';
 export { DEFAULTS, type SimulatorBehaviour } from './options.js';
 export { createIdTokenSigner, type IdTokenSigner, type PublicJwk } from './id-token.js';
@@ -76,6 +78,8 @@ export interface RunningSimulator {
   close(): Promise<void>;
   /** Back to the seed: same as `POST /_sim/reset`. */
   reset(): void;
+  /** Points the agent desktop (`/_sim/desktop`) at a gateway's Handoff API for its screen-pops. */
+  connectDesktop(gateway: DesktopGateway): void;
 }
 
 /** Starts the simulator on `host:port` (default 127.0.0.1, a free port). */
@@ -88,7 +92,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   // The RSA key is made off the event loop; waiting for it here keeps the first token request fast.
   const idTokens = createIdTokenSigner();
   await idTokens.jwks();
-  const app = createSimulatorApp(state, { ...options, log, sip, idTokens, closing: closing.signal });
+  const desktop = new DesktopGatewayLink();
+  const app = createSimulatorApp(state, { ...options, log, sip, idTokens, closing: closing.signal, desktop });
   // Node's default 16 KiB header limit would answer a long request line itself; raised so that the
   // app's 8 KiB request-line rule (414, app.ts) is what a client meets, as in front of CXone.
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
@@ -127,6 +132,9 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     reset() {
       state.reset();
       sip.reset();
+    },
+    connectDesktop(gateway) {
+      desktop.connect(gateway);
     },
   };
 }

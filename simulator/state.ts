@@ -247,6 +247,11 @@ export class SimulatorState {
     return true;
   }
 
+  /** Every contact, in the order they were created. */
+  allContacts(): readonly ContactRecord[] {
+    return this.#data.contacts;
+  }
+
   activeContacts(businessUnit: string): ContactRecord[] {
     return this.#data.contacts.filter((contact) => contact.businessUnit === businessUnit && contact.state === 'active');
   }

@@ -22,7 +22,7 @@ let postgres: TempPostgres | undefined;
 export async function setup(project: TestProject): Promise<void> {
   // tsc emits even when it finds type errors; `npm run typecheck` is where those fail the build, so
   // a type error elsewhere does not stop suites that only need the emitted JavaScript.
-  const build = promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: project.config.root }).catch(
+  const build = promisify(execFile)('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: project.config.root }).catch(
     (error: { stdout?: string }) => console.warn(`tsc reported errors while building dist/:\n${error.stdout ?? ''}`),
   );
   const [, started] = await Promise.all([build, startTempPostgres(), ensurePgliteTemplate()]);

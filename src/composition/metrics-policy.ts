@@ -1,6 +1,6 @@
 /**
  * What the gateway counts, and when: the CXone client's hooks feed the CXone metrics, the handoff
- * events feed the transitions counter and the worker-backlog gauge. The metrics themselves are
+ * events feed the transitions counter, the worker-backlog gauge and the purged-rows counter. The metrics themselves are
  * declared in `src/http/metrics.ts`; this is the only place that knows both sides.
  */
 import { type HandoffEvents } from '../handoff/ports.js';
@@ -9,7 +9,7 @@ import { type NiceHooks } from '../nice/types.js';
 
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches, breaker states and throttled signals. */
+/** Hooks for the CXone client: every upstream exchange by kind and status, its latency, token fetches, breaker states, throttled signals and paces. */
 export function niceMetricsHooks(metrics: GatewayMetrics): NiceHooks {
   return {
     onUpstream({ kind, outcome, ms }) {
@@ -22,6 +22,9 @@ export function niceMetricsHooks(metrics: GatewayMetrics): NiceHooks {
     },
     onThrottled({ tenantId, reason }) {
       metrics.cxoneThrottled.inc({ tenant: tenantId, reason });
+    },
+    onPace({ tenantId, perSecond }) {
+      metrics.cxonePace.set({ tenant: tenantId }, perSecond ?? 0);
     },
   };
 }
@@ -40,6 +43,10 @@ export function handoffMetricsEvents(metrics: GatewayMetrics): Required<HandoffE
     },
     workerPass(claimed) {
       metrics.workerBacklog.set(claimed);
+    },
+    purged({ handoffs, calls }) {
+      metrics.retentionPurged.inc({ table: 'handoffs' }, handoffs);
+      metrics.retentionPurged.inc({ table: 'calls' }, calls);
     },
   };
 }

@@ -20,6 +20,23 @@ export type StoreConfig =
       readonly poolSize?: number;
     };
 
+/**
+ * How long finished handoffs and their calls are kept (RETENTION_DAYS): purged after `days` days by
+ * the retention worker, or kept for ever (`off`, RETENTION_DAYS=0).
+ */
+export type RetentionConfig = { readonly kind: 'off' } | { readonly kind: 'purge'; readonly days: number };
+
+/**
+ * Tracing (OpenTelemetry): off unless `OTEL_TRACES_EXPORTER` names an exporter. `otlp` sends
+ * spans as OTLP/HTTP (JSON) to `url`; `console` prints each span to stdout.
+ */
+export type TracingConfig =
+  | { readonly exporter: 'none' }
+  | { readonly exporter: 'console'; readonly serviceName: string }
+  | { readonly exporter: 'otlp'; readonly serviceName: string; readonly url: string };
+
+/** `OTEL_TRACES_EXPORTER` values the gateway knows (the OpenTelemetry names; one at a time). */
+export const TRACES_EXPORTERS = ['none', 'otlp', 'console'] as const;
 
 export interface GatewayConfig {
   readonly production: boolean;
@@ -37,6 +54,7 @@ export interface GatewayConfig {
   /** LOG_PRETTY; `undefined` leaves it to the process (pretty on a terminal, unless production). */
   readonly logPretty: boolean | undefined;
   readonly store: StoreConfig;
+  readonly retention: RetentionConfig;
   readonly signal: {
     /** How long `signalContact` waits for CXone before answering PENDING. */
     readonly waitMs: number;
@@ -76,6 +94,7 @@ export interface GatewayConfig {
     /** Unsent bytes one WebSocket connection may hold before it is closed with 4008. */
     readonly maxSubscriberBufferBytes: number;
   };
+  readonly tracing: TracingConfig;
   readonly tenantsFile: string;
   readonly tenants: readonly Tenant[];
 }
@@ -118,6 +137,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty').default('./.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   DATABASE_POOL_SIZE: integer(10, 1, 1000),
+  RETENTION_DAYS: integer(30, 0, 3650),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_PRETTY: flag,
   NODE_ENV: z.string().default('development'),
@@ -152,7 +172,26 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integer(65_536, 1024, 16_777_216),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
   REQUEST_TIMEOUT_MS: integer(30_000, 100, 600_000),
+  // OpenTelemetry's own names, so a collector's usual environment works unchanged; read here (not
+  // left to the SDK) so a typo stops the start like any other bad setting, and so that "unset" can
+  // mean off: the SDK is then never loaded.
+  OTEL_TRACES_EXPORTER: z.enum(TRACES_EXPORTERS, { error: `must be one of ${TRACES_EXPORTERS.join(', ')}` }).default('none'),
+  OTEL_SERVICE_NAME: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters').default('cxone-gateway'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
 });
+
+function tracingConfig(e: z.infer<typeof envSchema>): TracingConfig {
+  switch (e.OTEL_TRACES_EXPORTER) {
+    case 'none':
+      return { exporter: 'none' };
+    case 'console':
+      return { exporter: 'console', serviceName: e.OTEL_SERVICE_NAME };
+    case 'otlp':
+      // The OTLP spec: the signal-specific variable is used as is; the base one gets /v1/traces.
+      return { exporter: 'otlp', serviceName: e.OTEL_SERVICE_NAME, url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` };
+  }
+}
 
 /** The environment variables `loadConfig` reads (TENANTS_FILE's `env:` references aside); ENV_VARS documents each. */
 export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
@@ -229,6 +268,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    retention: e.RETENTION_DAYS === 0 ? { kind: 'off' } : { kind: 'purge', days: e.RETENTION_DAYS },
     signal: {
       waitMs: e.SIGNAL_WAIT_MS,
       budgetMs: e.SIGNAL_BUDGET_MS,
@@ -258,6 +298,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, io
       maxSubscriptions: e.MAX_SUBSCRIPTIONS,
       maxSubscriberBufferBytes: e.MAX_SUBSCRIBER_BUFFER_BYTES,
     },
+    tracing: tracingConfig(e),
     tenantsFile: e.TENANTS_FILE,
     tenants,
   };

@@ -16,6 +16,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'DATA_DIR', default: './.data', description: 'PGlite data directory (embedded store), used when DATABASE_URL is unset; one process owns it (a second is refused).' },
   { name: 'DATABASE_URL', default: undefined, description: 'postgres:// URL of a shared PostgreSQL; when set it replaces the embedded store.' },
   { name: 'DATABASE_POOL_SIZE', default: '10', description: 'Most PostgreSQL connections one replica opens (plus one LISTEN connection); replicas x (pool + 1) must stay under max_connections.' },
+  { name: 'RETENTION_DAYS', default: '30', description: 'Days a SIGNALED/FAILED handoff (from its last change) and a call (from its INVITE) are kept before the retention worker deletes them; 0 keeps them for ever. PENDING handoffs are never deleted.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'LOG_PRETTY', default: 'on when stdout is a terminal, unless production', description: 'Human-readable log lines through pino-pretty (a dev dependency) instead of JSON (true/false).' },
   { name: 'NODE_ENV', default: 'development', description: '`production` turns introspection and the explorer off by default.' },
@@ -48,5 +49,9 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'MAX_SUBSCRIBER_BUFFER_BYTES', default: '1048576', description: 'Most unsent bytes a WebSocket client may leave queued (it stopped reading); past it the connection is closed with 4008.' },
   { name: 'BODY_LIMIT_BYTES', default: '65536', description: 'Largest accepted HTTP request body (PAYLOAD_TOO_LARGE above it).' },
   { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Longest time a client may take to send a whole request, headers and body; then 408 and the connection is closed (slow-body clients).' },
+  { name: 'OTEL_TRACES_EXPORTER', default: 'none', description: 'OpenTelemetry tracing: otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT), console (spans on stdout) or none (off; the SDK is not even loaded).' },
+  { name: 'OTEL_SERVICE_NAME', default: 'cxone-gateway', description: 'service.name of the spans.' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: 'http://localhost:4318', description: 'OTLP/HTTP collector base URL; spans go to its /v1/traces.' },
+  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: undefined, description: 'Full OTLP/HTTP traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT.' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.' },
 ];

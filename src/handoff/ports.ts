@@ -108,6 +108,19 @@ export interface HandoffStore {
     id: string,
     reopen: { readonly owner: string; readonly leaseUntil: Date; readonly now: Date; readonly codes: readonly HandoffErrorCode[] },
   ): Promise<HandoffRecord | null>;
+  /**
+   * One retention batch of handoffs (see `retention-worker.ts`): deletes up to `limit` SIGNALED or
+   * FAILED handoffs last changed (`updatedAt`) before `before`, and says how many. A PENDING
+   * handoff is never deleted. Rows another transaction holds are skipped (`FOR UPDATE SKIP
+   * LOCKED`): concurrent purgers (replicas) never delete the same row and never wait for each other
+   * or for a writer.
+   */
+  purgeExpiredHandoffs(purge: { readonly before: Date; readonly limit: number }): Promise<number>;
+  /**
+   * One retention batch of calls: deletes up to `limit` calls received before `before` that no
+   * remaining handoff of their contact refers to, skipping held rows likewise.
+   */
+  purgeExpiredCalls(purge: { readonly before: Date; readonly limit: number }): Promise<number>;
   /** Inserts or replaces the call facts of `(tenantId, contactId)`. */
   upsertCall(call: Call): Promise<Call>;
   getCall(tenantId: string, contactId: string): Promise<Call | null>;
@@ -116,12 +129,20 @@ export interface HandoffStore {
   close(): Promise<void>;
 }
 
+/** Rows one retention batch deleted, by table. */
+export interface PurgedRows {
+  readonly handoffs: number;
+  readonly calls: number;
+}
+
 /** Observers of committed handoff changes (the subscription feed and the metrics listen here). */
 export interface HandoffEvents {
   /** Called after every committed change of a handoff: creation, retry progress, outcome, retry. */
   handoffChanged?(handoff: Handoff): void;
   /** Called after each retry-worker pass with the number of due PENDING rows it claimed (the backlog gauge). */
   workerPass?(claimed: number): void;
+  /** Called after each retention batch that deleted rows (the purged-rows counter). */
+  purged?(rows: PurgedRows): void;
 }
 
 /**

@@ -16,12 +16,27 @@ export interface ExplorerTab {
   readonly headers?: string;
 }
 
+/**
+ * The explorer's Handoff API panel (the REST route of `handoff-api.ts`) and what its form starts
+ * with; every field may be left out (the user fills it in).
+ */
+export interface ExplorerHandoffApi {
+  readonly accountId?: string;
+  readonly projectId?: string;
+  /** A Handoff API key for `x-api-key` (the dev launcher's read key). */
+  readonly apiKey?: string;
+  /** A `shared_id` to ask for (the dev launcher's example contact). */
+  readonly sharedId?: string;
+}
+
 export interface ExplorerOptions {
-  /** GraphQL endpoint path the page posts to. */
+  /** GraphQL endpoint path the page posts to; subscriptions go to the same path over graphql-ws. */
   readonly endpoint: string;
   /** Tabs opened on first visit (GraphiQL keeps the user's own tabs in localStorage after that). */
   readonly tabs: readonly ExplorerTab[];
   readonly title?: string;
+  /** Shows the Handoff API panel (a GraphiQL sidebar plugin) when given. */
+  readonly handoffApi?: ExplorerHandoffApi;
 }
 
 /** URL prefix of the explorer's static files. */
@@ -66,12 +81,77 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return host !== undefined && LOOPBACK_HOST.test(host);
 }
 
+/**
+ * The Handoff API panel: a GraphiQL sidebar plugin (React without JSX, as the page has no bundler)
+ * with a form for `GET /v1/{account}/{project}/handoff_state?shared_id=…|id=…` and `x-api-key`,
+ * sent with fetch to the page's own origin; it shows the status and the JSON answer, and the same
+ * call as curl.
+ */
+const handoffApiPlugin = `
+  function handoffApiPlugin(preset) {
+    const labelStyle = { display: 'block', margin: '10px 0 2px', fontSize: '12px', opacity: 0.75 };
+    const inputStyle = { width: '100%', boxSizing: 'border-box', padding: '4px 6px', font: 'inherit', color: 'inherit', background: 'transparent', border: '1px solid hsla(var(--color-neutral), var(--alpha-background-heavy))', borderRadius: '4px' };
+    const preStyle = { whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: '12px', padding: '8px', borderRadius: '4px', background: 'hsla(var(--color-neutral), var(--alpha-background-light))' };
+    function Field(props) {
+      return h('label', { style: labelStyle }, props.label,
+        h('input', { style: inputStyle, value: props.value, 'aria-label': props.label, spellCheck: false, onChange: (e) => props.set(e.target.value) }));
+    }
+    function Panel() {
+      const [account, setAccount] = React.useState(preset.accountId || '');
+      const [project, setProject] = React.useState(preset.projectId || '');
+      const [by, setBy] = React.useState('shared_id');
+      const [value, setValue] = React.useState(preset.sharedId || '');
+      const [key, setKey] = React.useState(preset.apiKey || '');
+      const [result, setResult] = React.useState(null);
+      const path = '/v1/' + encodeURIComponent(account) + '/' + encodeURIComponent(project) + '/handoff_state?' + by + '=' + encodeURIComponent(value);
+      async function send() {
+        setResult({ status: '…', body: '' });
+        try {
+          const res = await fetch(path, { headers: { 'x-api-key': key } });
+          const text = await res.text();
+          let body = text;
+          try { body = JSON.stringify(JSON.parse(text), null, 2); } catch {}
+          setResult({ status: res.status, body });
+        } catch (error) {
+          setResult({ status: 'failed', body: String(error) });
+        }
+      }
+      const curl = "curl -s '" + new URL(path, window.location.href) + "' -H 'x-api-key: " + key + "'";
+      return h('div', { 'data-testid': 'handoff-api' },
+        h('div', { className: 'graphiql-doc-explorer-title' }, 'Handoff API'),
+        h('p', { style: { fontSize: '13px' } }, "The REST screen-pop read, PolyAI's shape: GET /v1/{account}/{project}/handoff_state with x-api-key (a read or signal key)."),
+        h(Field, { label: 'account id', value: account, set: setAccount }),
+        h(Field, { label: 'project id', value: project, set: setProject }),
+        h('label', { style: labelStyle }, 'find by',
+          h('select', { style: inputStyle, value: by, 'aria-label': 'find by', onChange: (e) => setBy(e.target.value) },
+            h('option', { value: 'shared_id' }, 'shared_id (sharedId or CXone contact id)'),
+            h('option', { value: 'id' }, 'id (conversationId or handoff id)'))),
+        h(Field, { label: by, value, set: setValue }),
+        h(Field, { label: 'x-api-key', value: key, set: setKey }),
+        h('p', {}, h('button', { type: 'button', className: 'graphiql-button', onClick: send }, 'Send GET')),
+        h('pre', { style: preStyle }, curl),
+        result && h('div', { 'data-testid': 'handoff-api-result' },
+          h('p', {}, 'HTTP ' + result.status),
+          h('pre', { style: preStyle }, result.body)));
+    }
+    function Icon() {
+      return h('span', { 'aria-hidden': true, style: { fontSize: '10px', fontWeight: 700, letterSpacing: '0.02em' } }, 'REST');
+    }
+    return { title: 'Handoff API', icon: Icon, content: Panel };
+  }`;
+
 /** The page's one inline script, by itself, so the CSP can allow exactly it by hash. */
 function explorerScript(options: ExplorerOptions): string {
-  const config = { endpoint: options.endpoint, tabs: options.tabs };
+  const config = { endpoint: options.endpoint, tabs: options.tabs, handoffApi: options.handoffApi ?? null };
   return `
   const config = ${scriptJson(config)};
-  const fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
+  const endpoint = new URL(config.endpoint, window.location.href);
+  // Subscriptions run over graphql-ws on the same origin and path (GraphiQL's bundle carries the
+  // client); the headers pane becomes the connection_init payload, so its Authorization is the key.
+  const socket = new URL(endpoint);
+  socket.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+  const fetcher = GraphiQL.createFetcher({ url: endpoint.toString(), subscriptionUrl: socket.toString() });
+  const h = React.createElement;${handoffApiPlugin}
   // Tabs the server offers replace the ones an earlier visit stored when they change (a restarted dev
   // launcher names a new example contact; the stored one is gone).
   let first;
@@ -94,6 +174,7 @@ function explorerScript(options: ExplorerOptions): string {
       defaultTabs: config.tabs,
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: true,
+      plugins: config.handoffApi ? [handoffApiPlugin(config.handoffApi)] : [],
       ...initial,
     }),
   );

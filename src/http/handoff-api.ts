@@ -21,12 +21,14 @@
  * characters) and its own bound on the query values. Keys are never logged or echoed.
  */
 import { randomUUID } from 'node:crypto';
-import { type FastifyInstance, type FastifyReply } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Tracing } from '../common/tracing.js';
 import { EXTERNAL_ID_PATTERN } from '../common/vocabulary.js';
 import { type TenantRegistry } from '../config/tenant-registry.js';
 import { StoreUnavailableError } from '../handoff/errors.js';
 import { type Handoff, type HandoffOperations, type ScreenPopLookup } from '../handoff/model.js';
 import { callerForKey } from './auth.js';
+import { inServerSpan } from './tracing.js';
 
 /** The route, as PolyAI spells it. */
 export const HANDOFF_API_ROUTE = '/v1/:accountId/:projectId/handoff_state';
@@ -46,7 +48,14 @@ export const HANDOFF_API_MESSAGES = {
 export interface HandoffApiDeps {
   readonly tenants: Pick<TenantRegistry, 'findKey' | 'ownerOfPolyAiProject'>;
   readonly handoffs: Pick<HandoffOperations, 'findForScreenPop'>;
+  /** OpenTelemetry: a server span per request (`tracing.ts`); absent: off. */
+  readonly tracing?: Tracing | undefined;
 }
+
+type HandoffApiRequest = FastifyRequest<{ Params: { accountId: string; projectId: string }; Querystring: Record<string, unknown> }>;
+
+/** The route template, as OpenTelemetry's `http.route` and the span name carry it. */
+const HANDOFF_API_ROUTE_TEMPLATE = '/v1/{account_id}/{project_id}/handoff_state';
 
 /** The answer of the Handoff API (PolyAI's shape). */
 export interface HandoffState {
@@ -114,34 +123,41 @@ function answer(reply: FastifyReply, status: number, body: unknown): FastifyRepl
 }
 
 export function useHandoffApi(app: FastifyInstance, deps: HandoffApiDeps): void {
+  const { tracing } = deps;
   app.get<{ Params: { accountId: string; projectId: string }; Querystring: Record<string, unknown> }>(HANDOFF_API_ROUTE, async (request, reply) => {
-    const key = request.headers['x-api-key'];
-    if (typeof key !== 'string' || key === '') return answer(reply, 401, { message: HANDOFF_API_MESSAGES.missingKey });
-    const caller = callerForKey(key, deps.tenants);
-    if (caller === null) return answer(reply, 401, { message: HANDOFF_API_MESSAGES.unknownKey });
-
-    const parsed = lookupOf(request.query);
-    if (!parsed.ok) return answer(reply, 400, { message: parsed.message });
-
-    const log = request.log.child({ tenantId: caller.tenant.id });
-    const { accountId, projectId } = request.params;
-    const tenant = deps.tenants.ownerOfPolyAiProject(accountId, projectId);
-    if (tenant === undefined || tenant.id !== caller.tenant.id) return answer(reply, 404, { message: HANDOFF_API_MESSAGES.notFound });
-
-    let handoff: Handoff | null;
-    try {
-      handoff = await deps.handoffs.findForScreenPop(tenant.id, parsed.lookup);
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        log.warn({ err: { message: error.message } }, 'handoff api: store unavailable');
-        return answer(reply, 503, { message: HANDOFF_API_MESSAGES.unavailable });
-      }
-      const correlationId = randomUUID();
-      log.error({ err: error, correlationId }, 'handoff api: unexpected error');
-      return answer(reply, 500, { message: `Internal server error (correlation id ${correlationId}).` });
-    }
-    if (handoff === null) return answer(reply, 404, { message: HANDOFF_API_MESSAGES.notFound });
-    log.debug({ contactId: handoff.contactId, handoffId: handoff.id }, 'handoff api read');
-    return answer(reply, 200, toHandoffState(handoff));
+    if (tracing === undefined) return await handoffState(request, reply, deps);
+    return await inServerSpan(tracing, `GET ${HANDOFF_API_ROUTE_TEMPLATE}`, request, reply, { 'http.route': HANDOFF_API_ROUTE_TEMPLATE }, () => handoffState(request, reply, deps));
   });
+}
+
+/** One Handoff API request: key, query, tenant's project, then the latest matching handoff. */
+async function handoffState(request: HandoffApiRequest, reply: FastifyReply, deps: HandoffApiDeps): Promise<FastifyReply> {
+  const key = request.headers['x-api-key'];
+  if (typeof key !== 'string' || key === '') return answer(reply, 401, { message: HANDOFF_API_MESSAGES.missingKey });
+  const caller = callerForKey(key, deps.tenants);
+  if (caller === null) return answer(reply, 401, { message: HANDOFF_API_MESSAGES.unknownKey });
+
+  const parsed = lookupOf(request.query);
+  if (!parsed.ok) return answer(reply, 400, { message: parsed.message });
+
+  const log = request.log.child({ tenantId: caller.tenant.id });
+  const { accountId, projectId } = request.params;
+  const tenant = deps.tenants.ownerOfPolyAiProject(accountId, projectId);
+  if (tenant === undefined || tenant.id !== caller.tenant.id) return answer(reply, 404, { message: HANDOFF_API_MESSAGES.notFound });
+
+  let handoff: Handoff | null;
+  try {
+    handoff = await deps.handoffs.findForScreenPop(tenant.id, parsed.lookup);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ err: { message: error.message } }, 'handoff api: store unavailable');
+      return answer(reply, 503, { message: HANDOFF_API_MESSAGES.unavailable });
+    }
+    const correlationId = randomUUID();
+    log.error({ err: error, correlationId }, 'handoff api: unexpected error');
+    return answer(reply, 500, { message: `Internal server error (correlation id ${correlationId}).` });
+  }
+  if (handoff === null) return answer(reply, 404, { message: HANDOFF_API_MESSAGES.notFound });
+  log.debug({ contactId: handoff.contactId, handoffId: handoff.id }, 'handoff api read');
+  return answer(reply, 200, toHandoffState(handoff));
 }

@@ -20,10 +20,14 @@ export interface GatewayMetrics {
   readonly cxoneBreaker: Gauge<'tenant'>;
   /** Signals throttled, by tenant and reason (`upstream`: CXone answered 429; `circuit_open`: not sent). */
   readonly cxoneThrottled: Counter<'tenant' | 'reason'>;
+  /** Each paced tenant's pace (requests per second, as set or cut at the last 429; 0 when not paced). */
+  readonly cxonePace: Gauge<'tenant'>;
   /** PENDING handoffs the retry worker saw due on its last pass. */
   readonly workerBacklog: Gauge;
   /** Reloads of the tenants file by outcome (`applied` or `refused`). */
   readonly tenantsReloads: Counter<'outcome'>;
+  /** Rows the retention worker deleted, by table (`handoffs`, `calls`). */
+  readonly retentionPurged: Counter<'table'>;
 }
 
 /** Creates the registry and every metric; `defaults` adds Node's process metrics (RSS, event loop lag). */
@@ -70,8 +74,14 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
   });
   const cxoneThrottled = new Counter({
     name: 'cxgw_cxone_throttled_total',
-    help: 'Signals throttled, by tenant and reason (upstream: CXone answered 429; circuit_open: not sent, breaker open).',
+    help: 'Signals throttled, by tenant and reason (upstream: CXone answered 429; circuit_open: not sent, breaker open; paced: not sent, no slot at the pace before the deadline).',
     labelNames: ['tenant', 'reason'] as const,
+    registers: [registry],
+  });
+  const cxonePace = new Gauge({
+    name: 'cxgw_cxone_signal_pace',
+    help: "Signal API requests per second a tenant is paced at, as set by CXone's last 429 (0: not paced).",
+    labelNames: ['tenant'] as const,
     registers: [registry],
   });
   const workerBacklog = new Gauge({
@@ -85,5 +95,11 @@ export function createMetrics(options: { readonly defaults?: boolean } = {}): Ga
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, cxoneBreaker, cxoneThrottled, workerBacklog, tenantsReloads };
+  const retentionPurged = new Counter({
+    name: 'cxgw_retention_purged_rows_total',
+    help: 'Rows the retention worker deleted (older than RETENTION_DAYS), by table (handoffs, calls).',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, handoffTransitions, cxoneRequests, cxoneLatency, tokenFetches, cxoneBreaker, cxoneThrottled, cxonePace, workerBacklog, tenantsReloads, retentionPurged };
 }

@@ -2,7 +2,7 @@
  * The gateway's HTTP server: fastify 5 with Apollo Server 5 at `/graphql` (GET and POST, and
  * graphql-ws on the same path), plus the concerns that each live in a file of their own: health
  * (`health.ts`), readiness (`readiness.ts`), metrics (`use-metrics.ts`), the explorer page
- * (`explorer.ts`), the REST Handoff API (`handoff-api.ts`), operation limits for both transports (`operation-limits.ts`), errors (`error-handler.ts`,
+ * (`explorer.ts`), the REST Handoff API (`handoff-api.ts`), operation limits for both transports (`operation-limits.ts`), tracing (`tracing.ts`), errors (`error-handler.ts`,
  * `internal-error-status.ts`), request ids and log lines. This file only wires them. Built from its
  * dependencies; listens only when asked, on the port it is given (0 in tests).
  */
@@ -29,10 +29,12 @@ import { requireKeyPlugin } from './require-key.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
-import { type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
+import { type ExplorerHandoffApi, type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
 import { type GatewayMetrics } from './metrics.js';
 import { attachSubscriptionServer, subscriptionsOverHttpPlugin } from './subscriptions.js';
 import { metricsPlugin, useMetricsEndpoint } from './use-metrics.js';
+import { inOperationSpan, tracingPlugin } from './tracing.js';
+import { type Tracing } from '../common/tracing.js';
 
 export interface HttpServerDeps {
   readonly config: Pick<GatewayConfig, 'http' | 'limits'>;
@@ -46,8 +48,15 @@ export interface HttpServerDeps {
   readonly metrics?: GatewayMetrics;
   /** Tabs the explorer opens with (e.g. the dev launcher's keys); a sample query otherwise. */
   readonly explorerTabs?: readonly ExplorerTab[];
+  /**
+   * What the explorer's Handoff API panel starts with. Without it the panel is shown (empty) when a
+   * tenant at start has a PolyAI project, the only case in which the route can answer anything but 404.
+   */
+  readonly explorerHandoffApi?: ExplorerHandoffApi;
   /** Feeds the `handoffChanged` subscription (graphql-ws on the same port and path). */
   readonly pubSub?: InProcessPubSub;
+  /** OpenTelemetry: a server span per GraphQL operation over HTTP (`tracing.ts`); absent: off. */
+  readonly tracing?: Tracing;
 }
 
 export interface HttpServer {
@@ -133,6 +142,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       subscriptionsOverHttpPlugin<GatewayContext>(),
       operationLimits.plugin<GatewayContext>(),
       ...(deps.metrics ? [metricsPlugin<GatewayContext>(deps.metrics)] : []),
+      ...(deps.tracing ? [tracingPlugin<GatewayContext>()] : []),
     ],
   });
   await apollo.start();
@@ -156,7 +166,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
 
   let explorerPage: ExplorerPage | null = null;
   if (config.http.explorer) {
-    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB] });
+    const handoffApi = deps.explorerHandoffApi ?? (deps.tenants.tenants.some((tenant) => tenant.polyai !== undefined) ? {} : undefined);
+    explorerPage = registerExplorer(app, { endpoint: GRAPHQL_PATH, tabs: deps.explorerTabs ?? [SAMPLE_TAB], ...(handoffApi ? { handoffApi } : {}) });
   }
 
   app.route<{ Reply: string }>({
@@ -166,12 +177,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       if (explorerPage !== null && wantsExplorer(request)) {
         return sendExplorerPage(reply, explorerPage);
       }
-      return await graphqlHandler.call(this, request, reply);
+      const { tracing } = deps;
+      if (tracing === undefined) return await graphqlHandler.call(this, request, reply);
+      return await inOperationSpan(tracing, request, reply, async () => await graphqlHandler.call(this, request, reply));
     },
   });
 
   useHealthCheck(app);
-  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs });
+  useHandoffApi(app, { tenants: deps.tenants, handoffs: deps.handoffs, tracing: deps.tracing });
   useReadinessCheck(app, { tenantCount: () => deps.tenants.tenants.length, store: deps.store });
   if (deps.metrics) useMetricsEndpoint(app, deps.metrics);
 

@@ -1,9 +1,12 @@
 /**
  * One HTTP exchange with CXone over an injected undici dispatcher: a bounded time (abort signal
  * into undici, so an abandoned request frees its socket), a bounded body read that tolerates
- * empty, HTML and malformed bodies, and one `onUpstream` hook call per exchange.
+ * empty, HTML and malformed bodies, and one `onUpstream` hook call per exchange. With tracing on,
+ * each exchange is one client span (HTTP semantic conventions; `url.full` without the query
+ * string) whose W3C `traceparent` travels in the request's headers.
  */
 import { type Dispatcher } from 'undici';
+import { inSpan, injectTraceContext, markError, SpanKind, type Tracing } from '../common/tracing.js';
 import { abortedFailure, networkFailure, redactSecrets, timeoutFailure, type NiceExchangeKind } from './errors.js';
 import { type NiceHooks } from './types.js';
 
@@ -61,15 +64,40 @@ export class UpstreamHttp {
   readonly #dispatcher: Dispatcher;
   readonly #hooks: NiceHooks;
   readonly #log: NiceLogger;
+  readonly #tracing: Tracing | undefined;
 
-  constructor(dispatcher: Dispatcher, hooks: NiceHooks, log: NiceLogger) {
+  constructor(dispatcher: Dispatcher, hooks: NiceHooks, log: NiceLogger, tracing?: Tracing) {
     this.#dispatcher = dispatcher;
     this.#hooks = hooks;
     this.#log = log;
+    this.#tracing = tracing;
   }
 
   /** Sends one request; rejects with a `NiceError` (timeout, aborted, unavailable) when no answer came. */
   async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const tracing = this.#tracing;
+    if (tracing === undefined) return this.#exchange(request, request.headers);
+    const { url } = request;
+    // The query string is left out: discovery's carries the CXone tenant id, a query-transport
+    // signal's the caller's p1..p9. The path (with the contact id) is the resource.
+    const attributes = {
+      'http.request.method': request.method,
+      'url.full': `${url.origin}${url.pathname}`,
+      'server.address': url.hostname,
+      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      'cxone.exchange': request.kind,
+    };
+    return inSpan(tracing, `${request.method} ${request.kind}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const headers = { ...request.headers };
+      injectTraceContext(tracing, headers);
+      const response = await this.#exchange(request, headers);
+      span.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 400) markError(span, String(response.status));
+      return response;
+    });
+  }
+
+  async #exchange(request: UpstreamRequest, headers: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
     const started = performance.now();
     let outcome: number | 'error' = 'error';
     if (request.signal?.aborted === true) throw abortedFailure(request.kind);
@@ -88,7 +116,7 @@ export class UpstreamHttp {
         origin: request.url.origin,
         path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
-        headers: { ...request.headers },
+        headers: { ...headers },
         body: request.body,
         signal: controller.signal,
         headersTimeout: request.timeoutMs,

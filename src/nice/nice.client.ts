@@ -10,17 +10,20 @@
  * (auth host, API host), unless a dispatcher is injected (tests pass a `MockAgent`); the client
  * closes only a dispatcher it created. The global dispatcher is never touched.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { MAX_REQUEST_LINE_BYTES, MAX_SIGNAL_PARAM_LENGTH, MAX_SIGNAL_PARAMS, requestLineBytes, signalParamLength } from '../common/signal-limits.js';
 import { type Budget, exchangeTimeout } from './budget.js';
 import { Discovery } from './discovery.js';
-import { badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
+import { abortedFailure, badInput, isNiceError, malformedAnswer, misconfigured, NiceError, redactSecrets, signalFailure } from './errors.js';
 import { type Clock, errorSnippet, type NiceLogger, parseRetryAfter, silentLogger, systemClock, UpstreamHttp, type UpstreamResponse } from './cxone-http.js';
 import { DEFAULT_RETRY, type RetryConfig, runWithRetries } from './retry-policy.js';
 import { type BreakerConfig, DEFAULT_BREAKER, TenantBreakers } from './circuit-breaker.js';
+import { DEFAULT_PACING, type PacingConfig, TenantPacers } from './pacer.js';
 import { type AccessToken, TokenProvider } from './token.provider.js';
 import { type NiceClient, NiceErrorCode, type NiceHooks, type NiceTenant, type SignalOptions, type SignalResult } from './types.js';
 import { type SignalParamsTransport } from '../config/tenant.js';
+import { inSpan, type Tracing } from '../common/tracing.js';
 
 /** Dependencies and settings of the client; all optional. */
 export interface NiceClientOptions {
@@ -32,10 +35,17 @@ export interface NiceClientOptions {
   readonly log?: NiceLogger | undefined;
   /** Observability hooks (one `onUpstream` per exchange). */
   readonly hooks?: NiceHooks | undefined;
+  /**
+   * OpenTelemetry (src/common/tracing.ts): a span per `signal` call with its retries as events, a
+   * client span per HTTP exchange, `traceparent` on every request. Default: off.
+   */
+  readonly tracing?: Tracing | undefined;
   /** Retry policy overrides (`DEFAULT_RETRY`). */
   readonly retry?: Partial<RetryConfig> | undefined;
   /** Circuit breaker overrides (`DEFAULT_BREAKER`); one breaker per tenant, shared by its signals. */
   readonly breaker?: Partial<BreakerConfig> | undefined;
+  /** Pacing overrides (`DEFAULT_PACING`); one pace per tenant, learnt from CXone's 429s. */
+  readonly pacing?: Partial<PacingConfig> | undefined;
   /** Refresh this long before a token expires, within the bounds of `refreshMarginMs`; default 600. */
   readonly tokenRefreshMarginSeconds?: number | undefined;
   /** How long a refresh token is offered after it was issued; default 7200 (NICE's examples). */
@@ -51,6 +61,8 @@ export interface NiceClientHandle extends NiceClient {
   readonly tokens: TokenProvider;
   /** The per-tenant circuit breakers (for tests and metrics). */
   readonly breakers: TenantBreakers;
+  /** The per-tenant paces (for tests and metrics). */
+  readonly pacers: TenantPacers;
 }
 
 /** Default time one exchange may take. */
@@ -72,7 +84,7 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
       : undefined;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
-  const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log);
+  const http = new UpstreamHttp(options.dispatcher ?? (ownedDispatcher as Dispatcher), options.hooks ?? {}, log, options.tracing);
   const discovery = new Discovery(http, clock, attemptTimeoutMs);
   const tokens = new TokenProvider({
     http,
@@ -89,15 +101,34 @@ export function createNiceClient(options: NiceClientOptions = {}): NiceClientHan
     log.warn({ tenant: tenantId, state }, 'CXone circuit breaker changed state');
     safeHook(log, () => hooks.onBreaker?.({ tenantId, state }));
   });
-  const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig, breakers, hooks });
+  const pacers = new TenantPacers(Object.freeze({ ...DEFAULT_PACING, ...stripUndefined(options.pacing ?? {}) }), clock, (tenantId, perSecond) => {
+    log.warn({ tenant: tenantId, perSecond: perSecond === null ? null : Math.round(perSecond * 10) / 10 }, perSecond === null ? 'CXone signals no longer paced' : 'CXone throttled signals; pacing them');
+    safeHook(log, () => hooks.onPace?.({ tenantId, perSecond }));
+  });
+  const signaler = new Signaler({ http, discovery, tokens, clock, log, attemptTimeoutMs, retry: retryConfig, breakers, pacers, hooks });
   let closing: Promise<void> | undefined;
   return {
     tokens,
     breakers,
+    pacers,
     signal: async (tenant, contactId, params, signalOptions) => {
       // Retryable: the handoff stays PENDING for the next process to finish.
       if (closing !== undefined) throw new NiceError({ code: NiceErrorCode.Unavailable, retryable: true, message: 'The CXone client is closed (shutting down); the signal was not sent.' });
-      return signaler.signal(tenant, contactId, params, signalOptions);
+      const tracing = options.tracing;
+      if (tracing === undefined) return signaler.signal(tenant, contactId, params, signalOptions);
+      // One span for the call: its tries' token, discovery and signal exchanges are its children,
+      // each retry an event on it (what failed, the wait before the next try).
+      return inSpan(tracing, 'cxone.signal', { attributes: { 'cxone.tenant': tenant.id } }, async (span) => {
+        const result = await signaler.signal(tenant, contactId, params, {
+          ...signalOptions,
+          onRetry: (info) => {
+            span.addEvent('cxone.retry', { 'cxone.attempt': info.attempt, 'error.type': info.error instanceof NiceError ? info.error.code : info.error.name, 'cxone.retry_delay_ms': Math.round(info.delayMs) });
+            signalOptions.onRetry?.(info);
+          },
+        });
+        span.setAttribute('cxone.attempts', result.attempts);
+        return result;
+      });
     },
     close: () => {
       // Idempotent: undici rejects a second close of the same dispatcher.
@@ -116,6 +147,7 @@ interface SignalerDeps {
   readonly attemptTimeoutMs: number;
   readonly retry: RetryConfig;
   readonly breakers: TenantBreakers;
+  readonly pacers: TenantPacers;
   readonly hooks: NiceHooks;
 }
 
@@ -127,6 +159,8 @@ interface CallState {
   tryBudgetMs: number;
   /** The failure of the try before the current one, if any. */
   previous: NiceError | undefined;
+  /** Set when the last try found no paced slot while CXone admitted none of the tenant's requests. */
+  refusedAll: boolean;
 }
 
 class Signaler {
@@ -145,7 +179,7 @@ class Signaler {
     const { clock, retry, log } = this.#deps;
     const deadline = Math.min(options.deadline, clock.now() + retry.totalMs);
     const budget: Budget = { deadline, signal: options.signal };
-    const call: CallState = { tries: 0, authRetried: false, tryBudgetMs: deadline - clock.now(), previous: undefined };
+    const call: CallState = { tries: 0, authRetried: false, tryBudgetMs: deadline - clock.now(), previous: undefined, refusedAll: false };
     try {
       const status = await runWithRetries(() => this.#try(tenant, contactId, params, budget, call), {
         config: retry,
@@ -172,6 +206,11 @@ class Signaler {
       if (final.code === NiceErrorCode.Timeout && call.tryBudgetMs < this.#deps.attemptTimeoutMs && call.previous !== undefined && options.signal?.aborted !== true) {
         final = call.previous;
       }
+      // No slot, and CXone admitted nothing of this tenant while refusing this call: that is
+      // CXone's 429 (the handoff fails RETRIES_EXHAUSTED), not a turn to wait for in the store.
+      if (final.code === NiceErrorCode.CircuitOpen && call.refusedAll && call.previous?.code === NiceErrorCode.Throttled) {
+        final = call.previous;
+      }
       log.debug({ tenant: tenant.id, contactId, code: final.code, retryable: final.retryable, upstreamStatus: final.upstreamStatus, correlationId: final.correlationId, attempts: call.tries }, 'CXone signal failed');
       throw final.withAttempts(call.tries).redacted(this.#deps.tokens.secretsOf(tenant));
     }
@@ -184,13 +223,13 @@ class Signaler {
     let token = await tokens.get(tenant, budget);
     const endpoint = await this.#apiEndpoint(tenant, token, budget);
     try {
-      let response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+      let response = await this.#send(tenant, endpoint, contactId, params, token, budget, call);
       if (refusesToken(response.status) && !call.authRetried) {
         tokens.invalidate(tenant, token);
         call.authRetried = true;
         call.tries += 1;
         token = await tokens.get(tenant, budget);
-        response = await this.#send(tenant, endpoint, contactId, params, token, budget);
+        response = await this.#send(tenant, endpoint, contactId, params, token, budget, call);
       }
       if (refusesToken(response.status)) {
         tokens.invalidate(tenant, token);
@@ -216,17 +255,33 @@ class Signaler {
   }
 
   /**
-   * Sends one Signal API request through the tenant's circuit breaker; resolves with a 2xx or
-   * 401/403 answer, rejects otherwise (`CXONE_CIRCUIT_OPEN`, without sending, while it is open).
+   * Sends one Signal API request in the tenant's next slot (when CXone has throttled it: see
+   * `pacer.ts`) and through its circuit breaker; resolves with a 2xx or 401/403 answer, rejects
+   * otherwise. While the breaker is open, or when no slot is free before the deadline, it rejects
+   * with `CXONE_CIRCUIT_OPEN` without sending.
    */
-  async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget): Promise<UpstreamResponse> {
-    const { breakers, hooks, log } = this.#deps;
+  async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget, call: CallState): Promise<UpstreamResponse> {
+    const { breakers, pacers, hooks, log, clock, attemptTimeoutMs } = this.#deps;
+    const turn = pacers.reserve(tenant.id, budget.deadline, attemptTimeoutMs);
+    if ('retryAt' in turn) {
+      call.refusedAll = !turn.admitting;
+      safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason: 'paced' }));
+      // Past the deadline on purpose: the retry policy must not wait here; the row waits in the store.
+      throw paced(Math.max(turn.retryAt, budget.deadline) - clock.now(), pacers.pace(tenant.id));
+    }
+    if (turn.paced) await waitForTurn(turn.sendAt - clock.now(), budget.signal);
+    const sentAt = clock.now();
     try {
-      return await breakers.run(tenant.id, () => this.#sendOnce(tenant, endpoint, contactId, params, token, budget));
+      const response = await breakers.run(tenant.id, () => this.#sendOnce(tenant, endpoint, contactId, params, token, budget));
+      pacers.admitted(tenant.id);
+      return response;
     } catch (error) {
       if (isNiceError(error) && (error.code === NiceErrorCode.Throttled || error.code === NiceErrorCode.CircuitOpen)) {
+        if (error.code === NiceErrorCode.Throttled) pacers.throttled(tenant.id, sentAt);
         const reason = error.code === NiceErrorCode.Throttled ? 'upstream' : 'circuit_open';
         safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason }));
+      } else if (isNiceError(error) && error.upstreamStatus !== undefined) {
+        pacers.admitted(tenant.id);
       }
       throw error;
     }
@@ -268,6 +323,28 @@ class Signaler {
 }
 
 const refusesToken = (status: number): boolean => status === 401 || status === 403;
+
+/** Waits for a paced request's slot; an abort ends the wait (the caller is shutting down). */
+async function waitForTurn(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw abortedFailure('signal');
+  }
+}
+
+/** Not sent: the tenant is paced and its next free slot is past this call's deadline. */
+function paced(retryAfterMs: number, perSecond: number | null): NiceError {
+  const pace = perSecond === null ? '' : ` at ${Math.round(perSecond * 10) / 10}/s`;
+  return new NiceError({
+    kind: 'signal',
+    code: NiceErrorCode.CircuitOpen,
+    retryable: true,
+    retryAfterMs,
+    message: `Not sent yet: CXone throttled this tenant's signals, so the gateway paces them${pace} and this one's turn is ${Math.ceil(retryAfterMs / 1000)} s away.`,
+  });
+}
 
 /** Runs a metrics hook; a broken hook must not fail a handoff. */
 function safeHook(log: NiceLogger, call: () => void): void {

@@ -50,8 +50,13 @@ export interface NiceHooks {
   onUpstream?(event: { readonly kind: 'token' | 'discovery' | 'signal'; readonly outcome: number | 'error'; readonly ms: number }): void;
   /** A tenant's circuit breaker changed state. */
   onBreaker?(event: { readonly tenantId: string; readonly state: 'closed' | 'half-open' | 'open' }): void;
-  /** A signal of a tenant was throttled: CXone answered 429 (`upstream`), or the open breaker kept it from being sent (`circuit_open`). */
-  onThrottled?(event: { readonly tenantId: string; readonly reason: 'upstream' | 'circuit_open' }): void;
+  /**
+   * A signal of a tenant was throttled: CXone answered 429 (`upstream`), the open breaker kept it
+   * from being sent (`circuit_open`), or the tenant's pace had no slot for it before its deadline (`paced`).
+   */
+  onThrottled?(event: { readonly tenantId: string; readonly reason: 'upstream' | 'circuit_open' | 'paced' }): void;
+  /** A tenant's pace was set or cut after a 429 (requests per second), or lifted (`null`). */
+  onPace?(event: { readonly tenantId: string; readonly perSecond: number | null }): void;
 }
 
 /** The CXone client used by the handoff service. */

@@ -211,6 +211,32 @@ export class CachedHandoffStore implements HandoffStore {
     return await this.#write(() => this.#store.reopen(tenantId, id, reopen), [id], (record) => this.#putOrKeep(record));
   }
 
+  async purgeExpiredHandoffs(purge: Parameters<HandoffStore['purgeExpiredHandoffs']>[0]): Promise<number> {
+    // Which rows went is not returned: a batch that deleted any (or failed) empties the cache. Batches
+    // run minutes apart at most a few dozen times an hour, so the cost is a refill from the database.
+    const forget = () => {
+      this.#byId.clear();
+      this.#latest.clear();
+    };
+    try {
+      return await this.#write(
+        () => this.#store.purgeExpiredHandoffs(purge),
+        [],
+        (deleted) => {
+          if (deleted > 0) forget();
+        },
+      );
+    } catch (error) {
+      forget();
+      throw error;
+    }
+  }
+
+  async purgeExpiredCalls(purge: Parameters<HandoffStore['purgeExpiredCalls']>[0]): Promise<number> {
+    // Calls are not cached.
+    return await this.#store.purgeExpiredCalls(purge);
+  }
+
   /** A write that returned null changed nothing (the row is not ours, or not in that state). */
   #putOrKeep(record: HandoffRecord | null): void {
     if (record !== null) this.#put(record);

@@ -79,6 +79,16 @@ export const migrations: readonly Migration[] = [
         WHERE conversation_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'retention: finished handoffs and calls by age',
+    sql: /* SQL */ `
+      -- The retention purge's scans (sql-handoff-store.ts, PURGE_HANDOFFS and PURGE_CALLS): the
+      -- oldest finished handoffs and the oldest calls first, without reading the whole table.
+      CREATE INDEX handoffs_terminal_updated ON handoffs (updated_at) WHERE state IN ('SIGNALED', 'FAILED');
+      CREATE INDEX calls_received ON calls (received_at);
+    `,
+  },
 ];
 
 /** One database session: the migration runner needs the advisory lock and its unlock on the same one. */

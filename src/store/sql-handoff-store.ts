@@ -165,6 +165,36 @@ const UPSERT_CALL = /* SQL */ `
 
 const SELECT_CALL = /* SQL */ `SELECT * FROM calls WHERE tenant_id = $1 AND contact_id = $2`;
 
+// Retention. The inner SELECT locks the rows it picks and skips rows another transaction holds, so
+// two replicas purging at once take disjoint rows and neither waits; the lock re-checks the WHERE
+// against the latest row version, so a FAILED row that a retryHandoff just reopened (PENDING) is
+// left alone. The partial index handoffs_terminal_updated (migration 4) serves the scan: its
+// predicate is this WHERE's state test, written the same way. One row back: the count.
+const PURGE_HANDOFFS = /* SQL */ `
+  WITH purged AS (
+    DELETE FROM handoffs WHERE id IN (
+      SELECT id FROM handoffs
+      WHERE state IN ('SIGNALED', 'FAILED') AND updated_at < $1
+      ORDER BY updated_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+  SELECT count(*)::int AS purged FROM purged`;
+
+// A call goes once it is older than the cut-off and no handoff of its contact is left (the worker
+// purges the handoffs of the same age first): `Handoff.call` of a retained handoff keeps working.
+const PURGE_CALLS = /* SQL */ `
+  WITH purged AS (
+    DELETE FROM calls WHERE (tenant_id, contact_id) IN (
+      SELECT c.tenant_id, c.contact_id FROM calls c
+      WHERE c.received_at < $1
+        AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.tenant_id = c.tenant_id AND h.contact_id = c.contact_id)
+      ORDER BY c.received_at
+      LIMIT $2
+      FOR UPDATE OF c SKIP LOCKED)
+    RETURNING 1)
+  SELECT count(*)::int AS purged FROM purged`;
+
 /** Options of `SqlHandoffStore`. */
 export interface SqlHandoffStoreOptions {
   /**
@@ -290,6 +320,14 @@ export class SqlHandoffStore implements HandoffStore {
     return first(await this.#sql.write(this.#statements.reopen, [tenantId, id, r.owner, r.leaseUntil, r.now, [...r.codes]]), toHandoff);
   }
 
+  async purgeExpiredHandoffs(p: { before: Date; limit: number }): Promise<number> {
+    return purgedCount(await this.#sql.write(PURGE_HANDOFFS, [p.before, p.limit]));
+  }
+
+  async purgeExpiredCalls(p: { before: Date; limit: number }): Promise<number> {
+    return purgedCount(await this.#sql.write(PURGE_CALLS, [p.before, p.limit]));
+  }
+
   async upsertCall(call: Call): Promise<Call> {
     const rows = await this.#sql.write(UPSERT_CALL, [
       call.tenantId,
@@ -328,6 +366,10 @@ export class SqlHandoffStore implements HandoffStore {
 
 function first<R, T>(rows: unknown[], map: (row: R) => T): T | null {
   return rows[0] === undefined ? null : map(rows[0] as R);
+}
+
+function purgedCount(rows: unknown[]): number {
+  return (rows[0] as { purged: number } | undefined)?.purged ?? 0;
 }
 
 function toHandoff(row: HandoffRow): HandoffRecord {

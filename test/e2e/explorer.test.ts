@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_KEYS, devExplorerTabs, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
 import { copyPgliteTemplate } from '../helpers/pglite.js';
 import { OWNER_ENV } from '../helpers/processes.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { gql, SIGNAL, startStack, type Stack } from '../helpers/stack.js';
 import { requireTool } from '../helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,6 +115,87 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
     expect(await result.innerText()).toContain('"context": {');
     await page.close();
   });
+
+  it('the HandoffChanged tab subscribes over graphql-ws on the same origin and shows a live event', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    const sockets: string[] = [];
+    const sent: string[] = [];
+    page.on('websocket', (socket) => {
+      sockets.push(socket.url());
+      socket.on('framesent', (frame) => sent.push(String(frame.payload)));
+    });
+
+    await page.goto(`${stack.gatewayUrl}/`);
+    await page.getByRole('tab', { name: 'HandoffChanged' }).click();
+    const toolPane = page.locator('section.graphiql-editor-tool');
+    await expect.poll(() => toolPane.innerText(), { timeout: 15_000 }).toContain(`"Authorization": "Bearer ${DEV_KEYS.read}"`);
+    await page.locator('.graphiql-query-editor .CodeMirror-line', { hasText: /^\s*handoffChanged \{/ }).click();
+    const result = page.locator('.graphiql-response');
+    // As in the handoffStatus test, a run right after the tab switch may name the previous tab's
+    // operation; only then run again (a second run of a live subscription would stop it).
+    await page.keyboard.press('Control+Enter');
+    await expect
+      .poll(
+        async () => {
+          if (sent.some((frame) => frame.includes('"subscribe"'))) return 'subscribed';
+          if ((await result.innerText()).includes('"errors"')) await page.keyboard.press('Control+Enter');
+          return 'waiting';
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe('subscribed');
+    // The key went in connection_init, the socket to the gateway's own host and path.
+    expect(sent.find((frame) => frame.includes('"connection_init"'))).toContain(`Bearer ${DEV_KEYS.read}`);
+    expect(sockets).toEqual([`${stack.gatewayUrl.replace(/^http/, 'ws')}/graphql`]);
+
+    // A new call is handed off while the page watches.
+    const call = (await (
+      await fetch(`${stack.simulatorUrl}/_sim/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pseudoNumber: '+15550100001' }) })
+    ).json()) as { contactId: string };
+    const signalled = await gql<{ signalContact: { handoff: { state: string } } }>(stack.gatewayUrl, DEV_KEYS.signal, SIGNAL, { input: { contactId: call.contactId, params: ['live'] } });
+    expect(signalled.body?.data?.signalContact.handoff.state).toBe('SIGNALED');
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain(`"contactId": "${call.contactId}"`);
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain('"SIGNALED"');
+
+    const origin = new URL(stack.gatewayUrl).origin;
+    expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("the Handoff API panel asks the REST route with the dev project and read key, same-origin only", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${stack.gatewayUrl}/`);
+    await page.getByRole('button', { name: 'Show Handoff API' }).click();
+    const panel = page.getByTestId('handoff-api');
+    await expect.poll(() => panel.getByLabel('shared_id').inputValue(), { timeout: 15_000 }).toBe(stack.exampleContactId);
+    expect(await panel.getByLabel('x-api-key').inputValue()).toBe(DEV_KEYS.read);
+    await panel.getByRole('button', { name: 'Send GET' }).click();
+    const answer = page.getByTestId('handoff-api-result');
+    // The first test signalled the example contact.
+    await expect.poll(() => answer.innerText(), { timeout: 15_000 }).toContain('HTTP 200');
+    expect(await answer.innerText()).toContain(`"shared_id": "${stack.exampleContactId}"`);
+    expect(await answer.innerText()).toContain('"state": "SIGNALED"');
+
+    await panel.getByLabel('x-api-key').fill('not-a-key');
+    await panel.getByRole('button', { name: 'Send GET' }).click();
+    await expect.poll(() => answer.innerText()).toContain('HTTP 401');
+
+    const apiCalls = requested.filter((url) => url.includes('/handoff_state'));
+    expect(apiCalls).toHaveLength(2);
+    expect(apiCalls[0]).toBe(`${stack.gatewayUrl}/v1/ws-demo/PROJECT-demo/handoff_state?shared_id=${stack.exampleContactId}`);
+    const origin = new URL(stack.gatewayUrl).origin;
+    expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it.each([
     { stored: 'tabs of an earlier start (another example contact)', sameOffer: false, expected: 'mutation SignalContact' },

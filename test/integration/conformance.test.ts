@@ -5,15 +5,15 @@
  * against the simulator (where the real-only Accept fact differs, as it should).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FACTS, SIGNAL_P1, runConformance, startSimulatorTarget, type ConformanceReport, type Fact, type SimulatorTarget } from '../../conformance/index.js';
 import { CXONE_PROFILE, DEMO, startSimulator, type WireProfile } from '../../simulator/index.js';
+import { madeTempDirs, testTempDir } from '../helpers/temp-dirs.js';
 
 const CLI = join(process.cwd(), 'dist/scripts/conformance.js');
 const MUTATED: Partial<WireProfile> = {
@@ -258,7 +258,7 @@ describe('conformance CLI (dist/scripts/conformance.js)', () => {
   });
 
   it('--simulator with a mutated profile: exits 1 and names the differing facts', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'conformance-')), 'profile.json');
+    const file = join(testTempDir('conformance-'), 'profile.json');
     writeFileSync(file, JSON.stringify(MUTATED));
     const { code, stdout } = await cli(['--simulator', '--simulator-profile', file]);
     expect(code).toBe(1);
@@ -302,5 +302,11 @@ describe('conformance CLI (dist/scripts/conformance.js)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('environment variable');
     expect(stderr).not.toContain('hunter2-in-argv');
+  });
+
+  // Last, so it sees the directory of the mutated-profile test above (tests of a file run in order).
+  it('leaves no temporary directory (the mutated profile) behind', () => {
+    expect(madeTempDirs()).toHaveLength(1);
+    expect(madeTempDirs().filter((dir) => existsSync(dir))).toEqual([]);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Production, as the README's "Running in production" tells a platform engineer (issue 15 §3): the
- * install recipe (scripts/install-production.sh: npm ci, build, npm prune --omit=dev) run in a copy
- * of this checkout, whose gateway then serves against PostgreSQL with no dev dependency installed;
+ * two-stage install recipe (scripts/install-production.sh --into: build in this checkout, then the
+ * built files and `npm ci --omit=dev` in a temp dir), whose gateway then serves against PostgreSQL
+ * with no dev dependency installed;
  * and `--migrate`, which applies the store migrations ahead of a deploy and exits.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,15 +54,10 @@ describe('the production install recipe', () => {
 
   beforeAll(async () => {
     install = await mkdtemp(join(tmpdir(), 'cxgw-prod-'));
-    // The checkout as a clone has it: the tracked files, as they are in the working tree.
-    const { stdout } = await run('git', ['ls-files', '-z'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-    for (const file of stdout.split('\0').filter(Boolean)) {
-      if (!existsSync(join(root, file))) continue;
-      await mkdir(dirname(join(install, file)), { recursive: true });
-      await cp(join(root, file), join(install, file));
-    }
-    // The npm cache this machine's own `npm ci` filled: no registry round trip is needed.
-    await run('bash', ['scripts/install-production.sh', '--prefer-offline'], { cwd: install, timeout: 420_000, maxBuffer: 64 * 1024 * 1024 });
+    // The two-stage recipe: this checkout (built by the global setup; the build is incremental)
+    // is the build stage, the temp dir the runtime image. The npm cache this machine's own
+    // `npm ci` filled serves the packages: no registry round trip is needed.
+    await run('bash', ['scripts/install-production.sh', '--into', install, '--prefer-offline'], { cwd: root, timeout: 420_000, maxBuffer: 64 * 1024 * 1024 });
     stack = await startStack();
     await stack.stopGateway();
     db = await createTestDatabase(inject('postgresUrl'));
@@ -76,6 +72,7 @@ describe('the production install recipe', () => {
   it('leaves the runtime dependencies only', () => {
     expect(existsSync(join(install, 'dist/src/bin.js'))).toBe(true);
     expect(existsSync(join(install, 'node_modules/fastify'))).toBe(true);
+    expect(existsSync(join(install, 'src')), 'no sources').toBe(false);
     for (const dev of ['vitest', 'typescript', 'eslint', 'pino-pretty', 'playwright-core']) {
       expect(existsSync(join(install, 'node_modules', dev)), dev).toBe(false);
     }

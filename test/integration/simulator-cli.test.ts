@@ -1,12 +1,12 @@
 import { type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO } from '../../simulator/index.js';
 import { OTHER, TWO_UNIT_SEED, passwordGrant } from './simulator-harness.js';
 import { exitOf, spawnChild } from '../helpers/processes.js';
+import { madeTempDirs, testTempDir } from '../helpers/temp-dirs.js';
 
 const BIN = join(process.cwd(), 'dist/simulator/bin.js');
 
@@ -86,7 +86,7 @@ describe('simulator: CLI (cxone-sim)', () => {
   });
 
   it('loads a --seed file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cxone-sim-'));
+    const dir = testTempDir('cxone-sim-');
     const seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, JSON.stringify(TWO_UNIT_SEED));
     const port = await freePort();
@@ -108,7 +108,7 @@ describe('simulator: CLI (cxone-sim)', () => {
   });
 
   it('exits 1 on an invalid seed, naming each bad field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cxone-sim-'));
+    const dir = testTempDir('cxone-sim-');
     const seedFile = join(dir, 'bad.json');
     writeFileSync(
       seedFile,
@@ -133,5 +133,11 @@ describe('simulator: CLI (cxone-sim)', () => {
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
     expect(code).toBe(1);
     expect(stderr).toMatch(/cannot start: .*EADDRINUSE/);
+  });
+
+  // Last, so it sees the directories of every test above (tests of a file run in order).
+  it('leaves none of its temporary directories (seed files) behind', () => {
+    expect(madeTempDirs()).toHaveLength(2);
+    expect(madeTempDirs().filter((dir) => existsSync(dir))).toEqual([]);
   });
 });

@@ -233,14 +233,15 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     // Every recorded signal of these contacts got past the limit (a request past the limit may
     // still be refused for another reason, so this is a bound, not an equality).
     expect(counts.reduce((n, c) => n + c, 0)).toBeLessThanOrEqual(received - throttled);
-    // Bounded, not a multiple of the offered load times the retry count: the handoffs' tries that
-    // failed fast at the open breaker never reached CXone, and CXone saw fewer than 4 requests per
-    // handoff (each handoff alone may try up to 10 times within its budget, ~2 000 requests for
-    // 200). How close to the limit it stays depends on how many deferred rows the worker releases
-    // at once after a cool-down (docs/reliability.md, "Throttling and the circuit breaker").
+    // Near the limit, not a multiple of it: after CXone's first 429 the gateway paces the tenant at
+    // what CXone admitted (src/nice/pacer.ts), so CXone refuses a few requests while the pace is
+    // found and followed (13–25 of ~215 in the runs of docs/reliability.md), not one per retry of
+    // each handoff (each alone may try up to 10 times within its budget, ~2 000 requests for 200).
+    // A request past its deadline's slot is never sent: the gateway made more tries than CXone got.
     const tries = finals.reduce((n, x) => n + x.attempts, 0);
     expect(tries).toBeGreaterThan(received);
-    expect(received).toBeLessThan(4 * RATE.offered);
+    expect(throttled).toBeLessThan(RATE.offered / 4);
+    expect(received).toBeLessThan(1.5 * RATE.offered);
   }, 240_000);
 });
 

@@ -107,6 +107,34 @@ describe('loadConfig', () => {
     expect(load(LOG_PRETTY === undefined ? {} : { LOG_PRETTY }, { tenants: [tenantJson()] }).logPretty).toBe(logPretty);
   });
 
+  it.each([
+    { env: {}, tracing: { exporter: 'none' } },
+    { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_SERVICE_NAME: 'ignored' }, tracing: { exporter: 'none' } },
+    { env: { OTEL_TRACES_EXPORTER: 'console' }, tracing: { exporter: 'console', serviceName: 'cxone-gateway' } },
+    { env: { OTEL_TRACES_EXPORTER: 'otlp' }, tracing: { exporter: 'otlp', serviceName: 'cxone-gateway', url: 'http://localhost:4318/v1/traces' } },
+    {
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'gw-eu', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318/' },
+      tracing: { exporter: 'otlp', serviceName: 'gw-eu', url: 'https://otel.example:4318/v1/traces' },
+    },
+    {
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom' },
+      tracing: { exporter: 'otlp', serviceName: 'cxone-gateway', url: 'http://traces:4318/custom' },
+    },
+  ])('reads tracing from OTEL_* $env: off unless an exporter is named', ({ env, tracing }) => {
+    expect(load(env, { tenants: [tenantJson()] }).tracing).toEqual(tracing);
+  });
+
+  it('refuses a bad OTEL_* value by name, without echoing it', () => {
+    const list = problems(() =>
+      load({ OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_OTLP_ENDPOINT: `grpc://${SECRET}@collector:4317`, OTEL_SERVICE_NAME: ' ' }, { tenants: [tenantJson()] }),
+    );
+    expect([...list].sort()).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL',
+      'OTEL_SERVICE_NAME: must not be empty',
+      'OTEL_TRACES_EXPORTER: must be one of none, otlp, console',
+    ]);
+  });
+
   it('has one README configuration row per variable, each once', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));

@@ -64,6 +64,23 @@ describe('explorer page', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
   });
 
+  it('runs subscriptions over graphql-ws on its own origin and path', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.body).toContain("socket.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:'");
+    expect(res.body).toContain('subscriptionUrl: socket.toString()');
+  });
+
+  it.each([
+    { given: 'no handoffApi option', handoffApi: undefined, panel: false },
+    { given: 'a handoffApi option', handoffApi: { accountId: 'ws-demo', projectId: 'PROJECT-demo', apiKey: 'dev-read-key', sharedId: '1001' }, panel: true },
+  ])('with $given, the Handoff API panel is there: $panel', ({ handoffApi, panel }) => {
+    const html = explorerHtml({ endpoint: '/graphql', tabs: [], ...(handoffApi ? { handoffApi } : {}) });
+    const config = JSON.parse(/const config = (.*);/.exec(html)?.[1] ?? 'null') as { handoffApi: unknown };
+    expect(config.handoffApi).toEqual(handoffApi ?? null);
+    expect(config.handoffApi !== null).toBe(panel);
+    expect(html).toContain('plugins: config.handoffApi ? [handoffApiPlugin(config.handoffApi)] : []');
+  });
+
   it('cannot be broken out of its script block by a tab', () => {
     const html = explorerHtml({ endpoint: '/graphql', tabs: [{ query: '</script><script>alert(1)</script>' }] });
     expect(html).not.toContain('</script><script>alert(1)');

@@ -449,6 +449,28 @@ describe('HTTP server (fake handoffs)', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
     });
 
+    it.each([
+      { tenants: 'no tenant with a PolyAI project', polyai: false, panel: null },
+      { tenants: 'a tenant with a PolyAI project', polyai: true, panel: {} },
+    ])("the explorer's Handoff API panel, with $tenants: $panel", async ({ polyai, panel }) => {
+      const other = await createHttpServer({
+        config: testHttpConfig({}),
+        tenants: createTenantRegistry([{ ...tenant('acme', '+15550100001'), ...(polyai ? { polyai: { accountId: 'ws-acme', projectId: 'PROJECT-acme' } } : {}) }]),
+        handoffs,
+        calls: handoffs,
+        store: { ping: async () => undefined },
+        parseInvite: fakeParseInvite,
+        log: createLogger({ level: 'silent' }),
+      });
+      try {
+        const res = await other.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+        const config = JSON.parse(/const config = (.*);/.exec(res.body)?.[1] ?? 'null') as { handoffApi: unknown };
+        expect(config.handoffApi).toEqual(panel);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('does not serve the explorer page at /graphql to a non-loopback Host (DNS rebinding)', async () => {
       const res = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', host: 'rebind.evil.example:4000' } });
       expect(res.headers['content-type']).not.toContain('text/html');

@@ -31,6 +31,20 @@ describe('metrics', () => {
     expect(text).toContain('cxgw_cxone_throttled_total{tenant="acme",reason="circuit_open"} 2');
   });
 
+  it("exposes each tenant's pace (0 when not paced) and signals not sent for want of a turn", async () => {
+    const metrics = createMetrics({ defaults: false });
+    const hooks = niceMetricsHooks(metrics);
+    hooks.onPace?.({ tenantId: 'acme', perSecond: 20 });
+    hooks.onPace?.({ tenantId: 'acme', perSecond: 14 });
+    hooks.onPace?.({ tenantId: 'beta', perSecond: 5 });
+    hooks.onPace?.({ tenantId: 'beta', perSecond: null });
+    hooks.onThrottled?.({ tenantId: 'acme', reason: 'paced' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cxgw_cxone_signal_pace{tenant="acme"} 14');
+    expect(text).toContain('cxgw_cxone_signal_pace{tenant="beta"} 0');
+    expect(text).toContain('cxgw_cxone_throttled_total{tenant="acme",reason="paced"} 1');
+  });
+
   it('keeps registries apart, so two gateways in one process never share counters', async () => {
     const a = createMetrics({ defaults: false });
     const b = createMetrics({ defaults: false });

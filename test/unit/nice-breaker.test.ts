@@ -138,3 +138,64 @@ describe('per-tenant circuit breaker', () => {
     expect(signalCalls()).toBe(11);
   });
 });
+
+describe('per-tenant pace (src/nice/pacer.ts) in the client', () => {
+  it("after CXone's first 429 sends at the admitted rate, and defers without sending a signal whose turn leaves no exchange before its deadline", async () => {
+    answer(202, 1);
+    await signal();
+    answer(429, 1);
+    expect((await failure(signal())).code).toBe('CXONE_THROTTLED');
+    // One request admitted in the last second: the pace is CXone's limit as seen, 1/s.
+    expect(client.pacers.pace('acme')).toBe(1);
+    expect(client.pacers.pace('other')).toBeNull();
+
+    // The first slot is now: sent at once.
+    answer(202, 1);
+    await expect(signal()).resolves.toMatchObject({ status: 202 });
+    expect(signalCalls()).toBe(3);
+
+    // The next slot is a second away, and a 2 s exchange after it would end past a 1.5 s deadline.
+    const deferred = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 1_500 }));
+    expect(deferred).toMatchObject({ code: 'CXONE_CIRCUIT_OPEN', retryable: true, kind: 'signal', attempts: 1 });
+    expect(deferred.retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    // The admitted request raised the pace by 1/pace, to 2/s; the slot was booked at the old one.
+    expect(deferred.message).toMatch(/paces them at 2\/s and this one's turn is 2 s away/);
+    expect(signalCalls()).toBe(3);
+    expect(events.slice(-1)).toEqual(['acme throttled paced']);
+
+    // Another tenant is not paced by acme's 429s.
+    answer(202, 1);
+    await expect(client.signal(other, '1', ['x'], { deadline: Date.now() + 1_500 })).resolves.toMatchObject({ status: 202 });
+  });
+
+  it("a paced tenant that CXone refuses outright ends the call CXONE_THROTTLED (CXone's answer), not deferred for a turn", async () => {
+    await client.close();
+    client = createNiceClient({ dispatcher: agent, hooks: { onThrottled: ({ reason }) => events.push(reason) }, retry: { maxAttempts: 10, baseMs: 1, capMs: 1 } });
+    answer(202, 1);
+    await signal();
+    answer(429, 10);
+    // Deadline 2.5 s: the 429'd first try is retried in the free slot (paced at 1/s from the one
+    // admitted request); the slot after is a second on and leaves no 2 s exchange before it.
+    const first = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 2_500 }));
+    expect(client.pacers.pace('acme')).toBe(1);
+    expect(events).toEqual(['upstream', 'upstream', 'paced']);
+    // Within the last second CXone admitted one request: a turn to wait for in the store.
+    expect(first).toMatchObject({ code: 'CXONE_CIRCUIT_OPEN', attempts: 3 });
+    expect(signalCalls()).toBe(3);
+
+    // A second on, CXone has admitted nothing for a second and refuses every request: the call
+    // ends with CXone's 429, so the handoff fails RETRIES_EXHAUSTED instead of waiting its turn.
+    vi.setSystemTime(Date.now() + 1_500);
+    const second = await failure(client.signal(acme, '1', ['x'], { deadline: Date.now() + 2_500 }));
+    expect(second).toMatchObject({ code: 'CXONE_THROTTLED', upstreamStatus: 429 });
+    expect(signalCalls()).toBe(4);
+  });
+
+  it('without a 429 nothing is paced: a burst goes out at once', async () => {
+    answer(202, 30);
+    await Promise.all(Array.from({ length: 30 }, () => signal()));
+    expect(signalCalls()).toBe(30);
+    expect(client.pacers.pace('acme')).toBeNull();
+    expect(events).toEqual([]);
+  });
+});

@@ -136,6 +136,18 @@ describe('CachedHandoffStore over PGlite', () => {
     await expectCoherent(record);
   });
 
+  it('after a retention purge a purged handoff is not found through the cache either', async () => {
+    const { record } = await cached.insertOrGet(newHandoff({ contactId: randomUUID() }));
+    await cached.complete(record.id, 'replica-a', { state: 'SIGNALED', attempts: 1, lastError: null, signaledAt: at(2), now: at(2) });
+    expect((await cached.latestForContact(tenantId, record.contactId))?.state).toBe('SIGNALED');
+    let deleted = 0;
+    do deleted = await cached.purgeExpiredHandoffs({ before: at(1_000_000), limit: 1_000 });
+    while (deleted > 0);
+    expect(await db.get(tenantId, record.id)).toBeNull();
+    await expectCoherent(record);
+    expect(await cached.get(tenantId, record.id)).toBeNull();
+  });
+
   it('returns the stored row of an idempotent replay and stays coherent', async () => {
     const input = newHandoff({ idempotencyKey: 'k' });
     const first = await cached.insertOrGet(input);

@@ -1,0 +1,173 @@
+/**
+ * Paces a tenant's Signal API requests at the rate CXone was seen to admit, once CXone has
+ * throttled them (docs/architecture.md, "Throttling and the circuit breaker").
+ *
+ * CXone limits requests per business unit and often answers 429 without `Retry-After`, and it does
+ * not publish the limit. So a tenant starts unpaced; at its first 429 after CXone admitted some of
+ * its requests, the pace becomes what CXone admitted over the last second (the limit, seen from here), and from then on every Signal API
+ * request of the tenant takes the next free slot at that pace. The pace then follows CXone the way
+ * TCP follows a link (additive increase, multiplicative decrease): each admitted request raises it
+ * by `1 / pace` (about one request per second, per second, while it is used in full), and a 429 to
+ * a request sent at the current pace cuts it to `decrease` × itself, at most once per pace change.
+ * A 429 to a request sent before the last cut says nothing new about this pace; one to a request
+ * sent before the tenant was paced may only raise a first estimate made while answers were still arriving. After `forgetAfterMs` without a
+ * 429, the tenant is unpaced again.
+ *
+ * A request whose slot would leave less than `minExchangeMs` before its caller's deadline is not
+ * booked: the caller is told when its turn would be (`Paced.retryAt`) and the handoff waits in the
+ * store, PENDING, for the retry worker, instead of holding a connection and a slot it cannot use.
+ * One replica's pace is its own; N replicas sharing one business unit each converge on a share.
+ */
+import { type Clock } from './cxone-http.js';
+
+/** Pacer settings; every field has a default (`DEFAULT_PACING`). */
+export interface PacingConfig {
+  /** Slowest pace, requests per second. */
+  readonly minPerSecond: number;
+  /** Fastest pace before the tenant counts as unpaced again, requests per second. */
+  readonly maxPerSecond: number;
+  /** Factor a 429 at the current pace multiplies it by. */
+  readonly decrease: number;
+  /** Time without a 429 after which the tenant is unpaced. */
+  readonly forgetAfterMs: number;
+}
+
+/**
+ * One request a second at the slowest; cut by 30 % on a 429 (CUBIC's factor); forgotten after 10 s
+ * without one (the window of NICE's SDK breaker: a limit unseen for that long is learnt again at
+ * the cost of one second's 429s).
+ */
+export const DEFAULT_PACING: PacingConfig = Object.freeze({ minPerSecond: 1, maxPerSecond: 1_000, decrease: 0.7, forgetAfterMs: 10_000 });
+
+/** The window over which admitted requests are counted to find CXone's limit. */
+const WINDOW_MS = 1_000;
+
+/**
+ * A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`;
+ * `admitting` says whether CXone admitted any of the tenant's requests over the last second.
+ */
+export type PaceDecision = { readonly sendAt: number; readonly paced: boolean } | { readonly retryAt: number; readonly admitting: boolean };
+
+interface TenantPace {
+  /** Requests per second; `null` while unpaced. */
+  perSecond: number | null;
+  /** Earliest time of the next slot. */
+  nextSlot: number;
+  /** When the tenant became paced: 429s to requests sent before it were sent unpaced. */
+  pacedSince: number;
+  /** When `perSecond` was last set or cut: answers to requests sent before it describe an older pace. */
+  changedAt: number;
+  lastThrottleAt: number;
+  /** Times of the requests CXone admitted within the last `WINDOW_MS` (at most `maxPerSecond`). */
+  readonly admitted: number[];
+}
+
+/** The pace of every tenant, created on first use. */
+export class TenantPacers {
+  readonly #config: PacingConfig;
+  readonly #clock: Clock;
+  readonly #onPace: (tenantId: string, perSecond: number | null) => void;
+  readonly #byTenant = new Map<string, TenantPace>();
+
+  constructor(config: PacingConfig, clock: Clock, onPace: (tenantId: string, perSecond: number | null) => void = () => undefined) {
+    this.#config = config;
+    this.#clock = clock;
+    this.#onPace = onPace;
+  }
+
+  /** A tenant's pace in requests per second, or `null` while it is unpaced. */
+  pace(tenantId: string): number | null {
+    const tenant = this.#byTenant.get(tenantId);
+    if (tenant === undefined) return null;
+    this.#maybeForget(tenantId, tenant, this.#clock.now());
+    return tenant.perSecond;
+  }
+
+  /**
+   * Books the tenant's next slot if it leaves `minExchangeMs` before `deadline`. Unpaced tenants
+   * send at once.
+   */
+  reserve(tenantId: string, deadline: number, minExchangeMs: number): PaceDecision {
+    const now = this.#clock.now();
+    const tenant = this.#byTenant.get(tenantId);
+    if (tenant === undefined) return { sendAt: now, paced: false };
+    this.#maybeForget(tenantId, tenant, now);
+    if (tenant.perSecond === null) return { sendAt: now, paced: false };
+    const slot = Math.max(now, tenant.nextSlot);
+    if (slot + minExchangeMs > deadline) {
+      trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
+      return { retryAt: slot, admitting: tenant.admitted.length > 0 };
+    }
+    tenant.nextSlot = slot + 1000 / tenant.perSecond;
+    return { sendAt: slot, paced: true };
+  }
+
+  /** CXone admitted a request (any answer but 429). */
+  admitted(tenantId: string): void {
+    const now = this.#clock.now();
+    const tenant = this.#tenant(tenantId);
+    tenant.admitted.push(now);
+    trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
+    if (tenant.perSecond !== null && tenant.perSecond < this.#config.maxPerSecond) {
+      this.#set(tenantId, tenant, Math.min(this.#config.maxPerSecond, tenant.perSecond + 1 / tenant.perSecond), now, false);
+    }
+  }
+
+  /** CXone answered 429 to a request sent at `sentAt`. */
+  throttled(tenantId: string, sentAt: number): void {
+    const now = this.#clock.now();
+    const tenant = this.#tenant(tenantId);
+    tenant.lastThrottleAt = now;
+    trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
+    const seen = Math.max(this.#config.minPerSecond, tenant.admitted.length * (1000 / WINDOW_MS));
+    if (tenant.perSecond === null) {
+      // A 429 with nothing admitted says CXone refuses this tenant, not at what rate it would admit
+      // it: that is for the retry policy and the breaker. Otherwise the limit as seen from here is
+      // what CXone admitted over the last second.
+      if (tenant.admitted.length === 0) return;
+      this.#set(tenantId, tenant, seen, now, true);
+      tenant.pacedSince = now;
+      tenant.nextSlot = now;
+    } else if (sentAt < tenant.pacedSince) {
+      // Sent unpaced, answered after the first estimate: it may only show that estimate was low.
+      if (seen > tenant.perSecond && tenant.changedAt === tenant.pacedSince) this.#set(tenantId, tenant, seen, tenant.changedAt, true);
+    } else if (sentAt >= tenant.changedAt) {
+      this.#set(tenantId, tenant, Math.max(this.#config.minPerSecond, tenant.perSecond * this.#config.decrease), now, true);
+    }
+    // Otherwise sent at a pace since cut: that cut already answered it.
+  }
+
+  #tenant(tenantId: string): TenantPace {
+    let tenant = this.#byTenant.get(tenantId);
+    if (tenant === undefined) {
+      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, changedAt: 0, lastThrottleAt: 0, admitted: [] };
+      this.#byTenant.set(tenantId, tenant);
+    }
+    return tenant;
+  }
+
+  /** Sets the pace; `announce` reports it (increases happen per answer, so only cuts and estimates are reported). */
+  #set(tenantId: string, tenant: TenantPace, perSecond: number, changedAt: number, announce: boolean): void {
+    tenant.perSecond = perSecond;
+    if (announce) {
+      tenant.changedAt = changedAt;
+      this.#onPace(tenantId, perSecond);
+    }
+  }
+
+  #maybeForget(tenantId: string, tenant: TenantPace, now: number): void {
+    if (tenant.perSecond !== null && now - tenant.lastThrottleAt >= this.#config.forgetAfterMs) {
+      tenant.perSecond = null;
+      tenant.changedAt = now;
+      this.#onPace(tenantId, null);
+    }
+  }
+}
+
+/** Drops admissions older than the window, and keeps at most `cap` of them. */
+function trimWindow(times: number[], now: number, cap: number): void {
+  let drop = 0;
+  while (drop < times.length && times[drop]! <= now - WINDOW_MS) drop += 1;
+  drop = Math.max(drop, times.length - cap);
+  if (drop > 0) times.splice(0, drop);
+}

@@ -1,0 +1,135 @@
+/**
+ * The per-tenant pace (src/nice/pacer.ts) on a hand-moved clock: unpaced until CXone's first 429,
+ * then CXone's admitted rate of the last second; slots one pace apart; a slot past the deadline is
+ * not booked; additive increase per admitted request, one cut per pace for 429s sent at it, upward
+ * correction only for 429s sent before it; forgotten after 10 quiet seconds; no pace from a 429 when CXone admitted nothing.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PACING, TenantPacers } from '../../src/nice/pacer.js';
+
+let now: number;
+let announced: [string, number | null][];
+let pacers: TenantPacers;
+
+beforeEach(() => {
+  now = 1_000_000;
+  announced = [];
+  pacers = new TenantPacers(DEFAULT_PACING, { now: () => now }, (tenant, perSecond) => announced.push([tenant, perSecond]));
+});
+
+/** CXone admits `count` requests of `tenant`, spread evenly over the next `ms`. */
+function admit(tenant: string, count: number, ms: number): void {
+  for (let i = 0; i < count; i += 1) {
+    now += ms / count;
+    pacers.admitted(tenant);
+  }
+}
+
+describe('TenantPacers', () => {
+  it('leaves a tenant unpaced until CXone throttles it, and other tenants unpaced after', () => {
+    admit('acme', 50, 1_000);
+    expect(pacers.pace('acme')).toBeNull();
+    expect(pacers.reserve('acme', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false });
+
+    pacers.throttled('acme', now - 10);
+    expect(pacers.pace('acme')).toBe(50);
+    expect(announced).toEqual([['acme', 50]]);
+    expect(pacers.pace('other')).toBeNull();
+    expect(pacers.reserve('other', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false });
+  });
+
+  it('hands out slots one pace apart, and books none that would leave less than an exchange before the deadline', () => {
+    admit('acme', 20, 1_000);
+    pacers.throttled('acme', now);
+    const start = now;
+    const deadline = start + 1_000;
+    const slots: number[] = [];
+    for (;;) {
+      const turn = pacers.reserve('acme', deadline, 400);
+      if (!('sendAt' in turn)) {
+        // 20/s: slots at +0, +50, …, +600 fit (600 + 400 ≤ 1 000); +650 is the first that does not.
+        expect(turn.retryAt).toBe(start + 650);
+        break;
+      }
+      expect(turn.paced).toBe(true);
+      slots.push(turn.sendAt - start);
+    }
+    expect(slots).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]);
+    // The refused slot was not booked: the next caller with more time gets it.
+    expect(pacers.reserve('acme', start + 10_000, 400)).toEqual({ sendAt: start + 650, paced: true });
+  });
+
+  it('never books a slot in the past: an idle pace starts again from now', () => {
+    admit('acme', 10, 1_000);
+    pacers.throttled('acme', now);
+    pacers.reserve('acme', now + 5_000, 0);
+    now += 5_000;
+    expect(pacers.reserve('acme', now + 5_000, 0)).toEqual({ sendAt: now, paced: true });
+  });
+
+  it('cuts the pace once for 429s to requests sent at it, and raises it by 1/pace per admitted request', () => {
+    admit('acme', 20, 1_000);
+    pacers.throttled('acme', now);
+    const cutAt = now + 100;
+    now = cutAt;
+    pacers.throttled('acme', now - 1); // sent after the pace was set: a cut
+    expect(pacers.pace('acme')).toBeCloseTo(14, 5);
+    now += 10;
+    pacers.throttled('acme', cutAt - 5); // sent before the cut: says nothing about the new pace
+    expect(pacers.pace('acme')).toBeCloseTo(14, 5);
+    pacers.throttled('acme', now); // sent at the new pace: cut again
+    expect(pacers.pace('acme')).toBeCloseTo(9.8, 5);
+
+    const before = pacers.pace('acme')!;
+    pacers.admitted('acme');
+    expect(pacers.pace('acme')).toBeCloseTo(before + 1 / before, 9);
+    // About one more request a second per second while the pace is used in full.
+    admit('acme', 100, 8_000);
+    expect(pacers.pace('acme')).toBeGreaterThan(before + 5);
+    expect(pacers.pace('acme')).toBeLessThan(before + 11);
+  });
+
+  it('raises a first estimate set too low by 429s to requests sent before it, never lowers it with them', () => {
+    admit('acme', 5, 200);
+    pacers.throttled('acme', now - 50); // the first 429 arrives while 2xx answers are still coming back
+    expect(pacers.pace('acme')).toBe(5);
+    const setAt = now;
+    admit('acme', 15, 100);
+    pacers.throttled('acme', setAt - 20);
+    expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
+    pacers.throttled('acme', setAt - 10);
+    expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
+  });
+
+  it('stays unpaced when CXone admitted nothing over the last second: a refusal, not a rate', () => {
+    pacers.throttled('acme', now);
+    now += 100;
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBeNull();
+    admit('acme', 3, 300);
+    now += 1_000;
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBeNull();
+    expect(announced).toEqual([]);
+  });
+
+  it('never goes below the slowest pace', () => {
+    admit('acme', 1, 10);
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBe(DEFAULT_PACING.minPerSecond);
+    now += 1;
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBe(DEFAULT_PACING.minPerSecond);
+  });
+
+  it('forgets the pace after 10 s without a 429, and says so', () => {
+    admit('acme', 20, 1_000);
+    pacers.throttled('acme', now);
+    now += DEFAULT_PACING.forgetAfterMs - 1;
+    expect(pacers.pace('acme')).toBe(20);
+    now += 1;
+    expect(pacers.reserve('acme', now + 1_000, 0)).toEqual({ sendAt: now, paced: false });
+    expect(pacers.pace('acme')).toBeNull();
+    expect(announced.at(-1)).toEqual(['acme', null]);
+  });
+});
