@@ -3,7 +3,7 @@
  * the load (two cores: the generator must not share an event loop with what it measures).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { freePort } from '../scripts/temp-postgres.js';
@@ -60,15 +60,19 @@ export async function spawnGateway(
     readonly execArgv?: readonly string[];
     /** Another build's `dist/` (e.g. of the commit before a change, for a before/after row); default this one. */
     readonly dist?: string;
+    /** A file the gateway's log lines go to. */
+    readonly logFile?: string;
   } = {},
 ): Promise<GatewayChild> {
   const port = await freePort();
   const started = performance.now();
-  // Logs go nowhere (they are still formatted and written, as in production); errors are shown.
+  // Logs go nowhere unless asked (they are still formatted and written, as in production); errors are shown.
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   const child = spawn(process.execPath, [...(options.execArgv ?? []), `${options.dist ?? DIST}src/bin.js`], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFd ?? 'ignore', 'inherit'],
   });
+  if (logFd !== undefined) closeSync(logFd);
   const url = `http://127.0.0.1:${port}`;
   let failed: Error | undefined;
   child.once('exit', (code, signal) => {

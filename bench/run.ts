@@ -8,26 +8,34 @@
  *   npm run bench -- --profile         only the signalContact load, with the gateway under
  *                                      `node --cpu-prof`; prints the top self-time functions
  *   npm run bench -- --profile=status  the same for the handoffStatus load (row 2)
- *   npm run bench -- --quick           rows 1–4 only (no express, cold start or PostgreSQL rows)
+ *   npm run bench -- --latency         signalContact @ 200/s at LOG_LEVEL=debug, split into stages
+ *                                      from the log lines' times (ms): before the PENDING commit,
+ *                                      CXone call and outcome commit, answer
+ *   npm run bench -- --quick           rows 1–4 and the hand-written peer (no express, cold start or PostgreSQL rows)
+ *   npm run bench -- --rows=peer,pglite  only the named groups: baseline (1, 1x), pglite (2–4),
+ *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b); the
+ *                                      issue-14 target rows (T…) print for whatever they can divide
  *   npm run bench -- --tracing         row 2 (handoffStatus) with tracing off and on (OTLP to a
  *                                      local sink), alternated; BENCH_BEFORE_DIST=<other dist/> adds
  *                                      the same row on another build (the commit before tracing)
  *
+ * Rows run at the priority this process has: on a shared machine, `nice -n 5 npm run bench`.
+ *
  * BENCH_SECONDS (default 6) and BENCH_CONNECTIONS (default 10) tune the throughput rows.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { DEMO } from '../simulator/index.js';
 import { isGraphqlData, type LoadResult, runLoad } from './load.js';
 import { findPostgresBin, startTempPostgres } from '../scripts/temp-postgres.js';
-import { forkServer, type GatewayChild, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
+import { forkServer, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
 import { formatSummary } from './profile-top.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,6 +51,22 @@ const LOAD_RSS_SECONDS = 5;
 const CONTACTS = 200;
 const KEYS = { signal: 'bench-signal-key', read: 'bench-read-key' } as const;
 const MB = 1024 * 1024;
+
+/** Row groups `--rows=` selects. */
+const GROUPS = ['baseline', 'express', 'pglite', 'peer', 'cold', 'postgres'] as const;
+type Group = (typeof GROUPS)[number];
+
+function selectedGroups(argv: readonly string[]): ReadonlySet<Group> {
+  const rowsArg = argv.find((a) => a.startsWith('--rows='));
+  if (rowsArg !== undefined) {
+    const names = rowsArg.slice('--rows='.length).split(',').filter((n) => n !== '');
+    const unknown = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
+    if (unknown.length > 0) throw new Error(`--rows: unknown group(s) ${unknown.join(', ')} (known: ${GROUPS.join(', ')})`);
+    return new Set(names as Group[]);
+  }
+  if (argv.includes('--quick')) return new Set<Group>(['baseline', 'pglite', 'peer']);
+  return new Set(GROUPS);
+}
 
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 const HANDOFF_STATUS = /* GraphQL */ `query Status($contactId: String!) {
@@ -176,7 +200,7 @@ function signalBodies(contacts: readonly string[]): () => string {
 
 const signaled = (status: number, body: string) => isGraphqlData(status, body) && body.includes('"state":"SIGNALED"');
 
-function signalLoad(gateway: GatewayChild, contacts: readonly string[], overallRate?: number) {
+function signalLoad(gateway: ServerChild, contacts: readonly string[], overallRate?: number) {
   return runLoad({
     url: `${gateway.url}/graphql`,
     pid: gateway.child.pid,
@@ -190,7 +214,7 @@ function signalLoad(gateway: GatewayChild, contacts: readonly string[], overallR
   });
 }
 
-async function gql(gateway: GatewayChild, key: string, query: string, variables: Record<string, unknown>): Promise<string> {
+async function gql(gateway: ServerChild, key: string, query: string, variables: Record<string, unknown>): Promise<string> {
   const res = await request(`${gateway.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
@@ -239,7 +263,7 @@ async function baselineRow(id: string, integration: 'fastify' | 'express5', name
   }
 }
 
-async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; dataDir: string }> {
+async function pgliteRows(bench: Bench, baseline: Row | undefined): Promise<{ signal: Row; status: Row; dataDir: string }> {
   const dataDir = join(bench.dir, 'pglite');
   log('starting the gateway (PGlite, new data directory)');
   const gateway = await spawnGateway(bench.gatewayEnv({ dataDir }));
@@ -252,12 +276,12 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
     log('row 2: handoffStatus');
     const statusRss = sampleRss(gateway.child.pid ?? 0);
     const status = await statusLoad(gateway, contactId);
-    loadRow('2', 'handoffStatus (PGlite)', status, ratio(status.requestsPerSecond, baseline, 0.8));
+    const statusRow = loadRow('2', 'handoffStatus (PGlite)', status, baseline === undefined ? {} : ratio(status.requestsPerSecond, baseline));
 
     log('row 3: signalContact');
     const signal = await signalLoad(gateway, bench.contacts);
     const loadRss = statusRss.stop();
-    const signalRow = loadRow('3', 'signalContact, full path (PGlite)', signal, ratio(signal.requestsPerSecond, baseline, 0.5));
+    const signalRow = loadRow('3', 'signalContact, full path (PGlite)', signal, baseline === undefined ? {} : ratio(signal.requestsPerSecond, baseline));
 
     log('row 4: added latency at a fixed rate');
     const token = await simToken(bench.simulator.url);
@@ -284,8 +308,8 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
       name: 'latency the gateway adds (4b − 4a)',
       p50Ms: addedP50,
       p99Ms: addedP99,
-      target: 'p50 ≤ 1 ms, p99 ≤ 5 ms',
-      met: addedP50 <= 1 && addedP99 <= 5,
+      target: 'p50 ≤ 2 ms, p99 ≤ 8 ms',
+      met: addedP50 <= 2 && addedP99 <= 8,
     });
     const underLoad = Math.max(loadRss, rssBytes(gateway.child.pid ?? 0)) / MB;
     rows.push({
@@ -293,10 +317,9 @@ async function pgliteRows(bench: Bench, baseline: Row): Promise<{ signal: Row; d
       name: 'RSS under load, first start on a new data dir (creates it: initdb in a worker thread; peak over rows 2–3)',
       value: underLoad,
       unit: 'MB',
-      target: '≤ 250 MB',
-      met: underLoad <= 250,
+      note: 'a first start only; 6c is the figure the target applies to',
     });
-    return { signal: signalRow, dataDir };
+    return { signal: signalRow, status: statusRow, dataDir };
   } finally {
     await gateway.stop();
   }
@@ -306,7 +329,7 @@ async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
   log('rows 5, 6: cold start on the existing data directory, a burst on a cold token cache, then RSS under load');
   const gateway = await spawnGateway(bench.gatewayEnv({ dataDir }));
   try {
-    rows.push({ id: '6a', name: 'cold start to /readyz (existing data dir)', value: gateway.readyMs, unit: 'ms', target: '≤ 1500 ms', met: gateway.readyMs <= 1500 });
+    rows.push({ id: '6a', name: 'cold start to /readyz (existing data dir)', value: gateway.readyMs, unit: 'ms', target: '≤ 1000 ms', met: gateway.readyMs <= 1000 });
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const idle = rssBytes(gateway.child.pid ?? 0) / MB;
     rows.push({ id: '6b', name: 'RSS idle', value: idle, unit: 'MB', target: '≤ 150 MB', met: idle <= 150 });
@@ -360,8 +383,8 @@ async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
       name: `RSS under load (existing data dir, peak over ${LOAD_RSS_SECONDS} s of signalContact after row 5)`,
       value: underLoad,
       unit: 'MB',
-      target: '≤ 250 MB',
-      met: underLoad <= 250 && load.bad === 0,
+      target: '≤ 200 MB',
+      met: underLoad <= 200 && load.bad === 0,
       ...(load.bad > 0 ? { note: `${load.bad} of ${load.requests} answers were wrong or missing` } : {}),
     });
   } finally {
@@ -369,20 +392,23 @@ async function coldStartRows(bench: Bench, dataDir: string): Promise<void> {
   }
 }
 
-async function postgresRow(bench: Bench, pglite: Row): Promise<void> {
+async function postgresRow(bench: Bench, pglite: Row | undefined): Promise<Row | undefined> {
   const bin = findPostgresBin();
   if (bin === null) {
     log('row 7 skipped: PostgreSQL is not installed (Debian: apt-get install -y postgresql)');
     rows.push({ id: '7', name: 'signalContact, full path (PostgreSQL)', note: 'SKIPPED: PostgreSQL is not installed (apt-get install -y postgresql)' });
-    return;
+    return undefined;
   }
   log('row 7: signalContact on PostgreSQL (throw-away cluster)');
   const postgres = await startTempPostgres();
   try {
     const gateway = await spawnGateway(bench.gatewayEnv({ databaseUrl: postgres.url }));
     try {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const idle = rssBytes(gateway.child.pid ?? 0) / MB;
+      rows.push({ id: '7b', name: 'RSS idle (PostgreSQL mode; the gateway process, not the cluster)', value: idle, unit: 'MB', target: '≤ 100 MB', met: idle <= 100 });
       const result = await signalLoad(gateway, bench.contacts);
-      loadRow('7', 'signalContact, full path (PostgreSQL)', result, ratio(result.requestsPerSecond, pglite));
+      return loadRow('7', 'signalContact, full path (PostgreSQL; gateway CPU only, the cluster runs apart)', result, pglite === undefined ? {} : ratio(result.requestsPerSecond, pglite));
     } finally {
       await gateway.stop();
     }
@@ -391,10 +417,48 @@ async function postgresRow(bench: Bench, pglite: Row): Promise<void> {
   }
 }
 
+/** Rows H2, H3: the hand-written peer (bench/handwritten-server.ts) under the same loads as rows 2 and 3. */
+async function peerRows(bench: Bench): Promise<{ signal: Row; status: Row }> {
+  log('rows H2, H3: the hand-written peer (Apollo Server + PGlite, INSERT, Signal, UPDATE)');
+  const peer = await forkServer('handwritten-server.js', [
+    bench.simulator.url,
+    join(bench.dir, 'peer'),
+    DEMO.clientId,
+    DEMO.clientSecret,
+    DEMO.accessKeyId,
+    DEMO.accessKeySecret,
+    KEYS.signal,
+  ]);
+  try {
+    const contactId = bench.contacts[0] ?? '';
+    const first = await gql(peer, KEYS.signal, SIGNAL, { input: { contactId, params: ['bench'] } });
+    if (!signaled(200, first)) throw new Error(`the peer's first signalContact did not succeed: ${first}`);
+    const status = loadRow('H2', 'hand-written peer: handoffStatus', await statusLoad(peer, contactId, KEYS.signal));
+    const signal = loadRow('H3', 'hand-written peer: signalContact', await signalLoad(peer, bench.contacts));
+    return { signal, status };
+  } finally {
+    await peer.stop();
+  }
+}
+
+/** A target row of issue 14: CPU per request of `row` divided by that of `base`, both from this run. */
+function cpuRatioRow(id: string, name: string, row: Row | undefined, base: Row | undefined, limit: number): void {
+  if (row?.cpuUs === undefined || base?.cpuUs === undefined) return;
+  const r = row.cpuUs / base.cpuUs;
+  rows.push({ id, name: `${name} (${row.id} ÷ ${base.id}, server CPU µs/req)`, vs: base.id, ratio: r, target: `≤ ${limit}×`, met: r <= limit });
+}
+
 // ---- output ----------------------------------------------------------------------------------
 
 function machine(): Record<string, string | number> {
-  return { nproc: cpus().length, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', seconds: SECONDS, connections: CONNECTIONS };
+  return {
+    nproc: cpus().length,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    'load average (1 min, at the end)': loadavg()[0]?.toFixed(2) ?? '',
+  };
 }
 
 const fmt = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
@@ -414,7 +478,7 @@ export function renderTable(table: readonly Row[]): string {
 }
 
 async function writeResults(): Promise<void> {
-  const order = ['1', '1x', '2', '3', '4a', '4b', '4', '5', '6a', '6b', '6c', '6d', '7'];
+  const order = ['1', '1x', '2', '3', 'H2', 'H3', '4a', '4b', '4', '5', '6a', '6b', '6c', '6d', '7b', '7', 'T1', 'T2', 'T3', 'T4'];
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const info = machine();
   const table = renderTable(rows);
@@ -423,11 +487,11 @@ async function writeResults(): Promise<void> {
   await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: info, rows, table }, null, 2)}\n`);
 }
 
-function statusLoad(gateway: GatewayChild, contactId: string) {
+function statusLoad(gateway: ServerChild, contactId: string, key: string = KEYS.read) {
   return runLoad({
     url: `${gateway.url}/graphql`,
     pid: gateway.child.pid,
-    headers: { authorization: `Bearer ${KEYS.read}` },
+    headers: { authorization: `Bearer ${key}` },
     body: JSON.stringify({ query: HANDOFF_STATUS, variables: { contactId } }),
     connections: CONNECTIONS,
     seconds: SECONDS,
@@ -467,6 +531,64 @@ async function profile(target: 'signal' | 'status'): Promise<void> {
   }
   process.stdout.write(`${renderTable(rows)}\n\n`);
   for (const file of readdirSync(dir)) process.stdout.write(formatSummary(join(dir, file), 30));
+}
+
+/** Median and p99 of a list of ms figures. */
+function spread(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+  return `p50 ${at(50).toFixed(0)} ms, p99 ${at(99).toFixed(0)} ms`;
+}
+
+/**
+ * `--latency`: row 4b on a gateway logging at debug, then each signal's stages from its log lines
+ * (pino's `time`, whole ms): the completion line's `responseTime` gives the start; `handoff accepted`
+ * follows the PENDING commit; `handoff signaled` follows the outcome commit. Debug lines cost CPU
+ * themselves, so the total is a little above row 4b's.
+ */
+async function latency(): Promise<void> {
+  const bench = await startBench();
+  try {
+    const logFile = join(bench.dir, 'gateway.log');
+    const gateway = await spawnGateway({ ...bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') }), LOG_LEVEL: 'debug' }, { logFile });
+    try {
+      loadRow('4b', `signalContact @ ${FIXED_RATE}/s, LOG_LEVEL=debug`, await signalLoad(gateway, bench.contacts, FIXED_RATE));
+    } finally {
+      await gateway.stop();
+    }
+    interface Line { time: number | string; msg: string; requestId?: string; handoffId?: string; responseTime?: number; path?: string; request?: { path?: string } }
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line)
+      // The gateway writes ISO times in production (NODE_ENV=production), epoch ms otherwise.
+      .map((l) => ({ ...l, time: typeof l.time === 'string' ? Date.parse(l.time) : l.time }));
+    const handoffOf = new Map<string, string>();
+    const accepted = new Map<string, number>();
+    const signaledAt = new Map<string, number>();
+    for (const l of lines) {
+      if (l.msg === 'signalContact' && l.requestId && l.handoffId) handoffOf.set(l.requestId, l.handoffId);
+      if (l.msg === 'handoff accepted' && l.handoffId) accepted.set(l.handoffId, l.time);
+      if (l.msg === 'handoff signaled' && l.handoffId) signaledAt.set(l.handoffId, l.time);
+    }
+    const stages = { beforePending: [] as number[], cxoneAndOutcome: [] as number[], answer: [] as number[], total: [] as number[] };
+    for (const l of lines) {
+      if (l.msg !== 'request completed' || l.requestId === undefined || l.responseTime === undefined) continue;
+      const id = handoffOf.get(l.requestId);
+      const a = id === undefined ? undefined : accepted.get(id);
+      const sg = id === undefined ? undefined : signaledAt.get(id);
+      if (a === undefined || sg === undefined) continue;
+      const start = l.time - l.responseTime;
+      stages.beforePending.push(a - start);
+      stages.cxoneAndOutcome.push(sg - a);
+      stages.answer.push(l.time - sg);
+      stages.total.push(l.responseTime);
+    }
+    process.stdout.write(`${renderTable(rows)}\n\n${stages.total.length} signals joined from the log:\n`);
+    process.stdout.write(`  start → PENDING committed (parse, auth, validation, group-commit wait, commit): ${spread(stages.beforePending)}\n`);
+    process.stdout.write(`  PENDING committed → SIGNALED committed (CXone call, outcome commit):         ${spread(stages.cxoneAndOutcome)}\n`);
+    process.stdout.write(`  SIGNALED committed → answered (resolver, serialisation, write):               ${spread(stages.answer)}\n`);
+    process.stdout.write(`  whole request (responseTime):                                                ${spread(stages.total)}\n`);
+  } finally {
+    await bench.close();
+  }
 }
 
 /**
@@ -520,24 +642,29 @@ async function tracingRows(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--tracing')) return await tracingRows();
+  if (process.argv.includes('--latency')) return await latency();
   if (process.argv.includes('--profile')) return await profile('signal');
   if (process.argv.includes('--profile=status')) return await profile('status');
   const started = performance.now();
-  log('row 1: Apollo Server baselines (fastify, express 5)');
-  const baseline = await baselineRow('1', 'fastify', 'baseline: Apollo Server + fastify, { __typename }');
-  const quick = process.argv.includes('--quick');
-  if (!quick) {
+  const groups = selectedGroups(process.argv);
+  log(`row 1: Apollo Server baselines (fastify${groups.has('express') ? ', express 5' : ''})`);
+  const baseline = groups.has('baseline') ? await baselineRow('1', 'fastify', 'baseline: Apollo Server + fastify, { __typename }') : undefined;
+  if (groups.has('express')) {
     const express = await baselineRow('1x', 'express5', 'side row: Apollo Server + express 5, { __typename }');
-    Object.assign(express, { vs: '1', ratio: (express.rps ?? 0) / (baseline.rps ?? Number.NaN) });
+    if (baseline !== undefined) Object.assign(express, { vs: '1', ratio: (express.rps ?? 0) / (baseline.rps ?? Number.NaN) });
   }
 
   const bench = await startBench();
   try {
-    const { signal, dataDir } = await pgliteRows(bench, baseline);
-    if (!quick) {
-      await coldStartRows(bench, dataDir);
-      await postgresRow(bench, signal);
-    }
+    let pglite: { signal: Row; status: Row; dataDir: string } | undefined;
+    if (groups.has('pglite') || groups.has('cold')) pglite = await pgliteRows(bench, baseline);
+    const peer = groups.has('peer') ? await peerRows(bench) : undefined;
+    if (groups.has('cold') && pglite !== undefined) await coldStartRows(bench, pglite.dataDir);
+    const postgres = groups.has('postgres') ? await postgresRow(bench, pglite?.signal) : undefined;
+    cpuRatioRow('T1', 'signalContact CPU per request vs the hand-written peer', pglite?.signal, peer?.signal, 0.4);
+    cpuRatioRow('T2', 'handoffStatus CPU per request vs the hand-written peer', pglite?.status, peer?.status, 0.5);
+    cpuRatioRow('T3', 'handoffStatus CPU per request vs stock Apollo { __typename }', pglite?.status, baseline, 3);
+    cpuRatioRow('T4', 'signalContact CPU per request, PostgreSQL mode vs PGlite mode', postgres, pglite?.signal, 1);
   } finally {
     await bench.close();
   }

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, readTenantsFile, type StoreConfig } from './config/config.js';
 import { ENV_VARS } from './config/env-vars.js';
 import { createLogger } from './common/logger.js';
-import { startGateway } from './main.js';
 import { createStore } from './store/create-store.js';
 
 function help(): string {
@@ -77,7 +76,11 @@ async function run(argv: readonly string[]): Promise<void> {
   // JSON for machines; a developer at a terminal reads pino-pretty's lines (LOG_PRETTY decides when set).
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty ?? (!config.production && process.stdout.isTTY === true) });
   const io = { readFile: (path: string) => readFileSync(path, 'utf8') };
-  const gateway = await startGateway(config, { log, loadTenants: () => readTenantsFile(config.tenantsFile, process.env, io) });
+  // The store opens while the rest of the gateway's modules load: PGlite compiles its WASM off the
+  // main thread and reads its data directory meanwhile (issue 14, cold start).
+  const opening = createStore(config.store, { log: log.child({ component: 'store' }) });
+  const [{ startGateway }, store] = await Promise.all([import('./main.js'), opening]);
+  const gateway = await startGateway(config, { log, store, loadTenants: () => readTenantsFile(config.tenantsFile, process.env, io) });
   // SIGHUP: read the tenants file again (it is also watched); a refused file changes nothing.
   process.on('SIGHUP', () => {
     gateway.reloadTenants();

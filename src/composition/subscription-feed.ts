@@ -10,7 +10,6 @@ import { InProcessPubSub } from '../graphql/pub-sub.js';
 import { type Handoff } from '../handoff/model.js';
 import { type HandoffStore } from '../handoff/ports.js';
 import { type Logger } from '../common/logger.js';
-import { listenForHandoffChanges } from '../store/handoff-notifications.js';
 
 export interface SubscriptionFeed {
   /** The gateway's pubsub, for the schema and the WebSocket server. */
@@ -32,6 +31,8 @@ export async function startSubscriptionFeed(store: StoreConfig, deps: { readonly
         close: async () => pubSub.close(),
       };
     case 'postgres': {
+      // Loaded only here: it brings the pg driver, which an embedded gateway never uses (≈ 65 ms of start).
+      const { listenForHandoffChanges } = await import('../store/handoff-notifications.js');
       const listener = await listenForHandoffChanges(
         { url: store.url, interested: (tenantId) => feed.hasSubscribers(tenantId), onChange: (change) => feed.accept(change) },
         { log: deps.log.child({ component: 'store' }) },

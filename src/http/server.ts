@@ -26,6 +26,7 @@ import { internalErrorStatusPlugin } from './internal-error-status.js';
 import { OperationLimiter } from './operation-limits.js';
 import { useReadinessCheck } from './readiness.js';
 import { requireKeyPlugin } from './require-key.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log.js';
 import { type ExplorerHandoffApi, type ExplorerPage, type ExplorerTab, registerExplorer, sendExplorerPage, wantsExplorer } from './explorer.js';
@@ -85,6 +86,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     loggerInstance: log,
     bodyLimit: config.http.bodyLimitBytes,
     logController: new RequestLogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: requestIdOf,
     forceCloseConnections: 'idle',
     // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, or Node answers 408 and

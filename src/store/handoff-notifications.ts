@@ -19,7 +19,7 @@
  * reconnects with capped exponential backoff when it drops. Notifications sent while it is down are
  * lost (PostgreSQL queues them only for live listeners); the gap is logged.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { type HandoffChange } from '../handoff/ports.js';
 import { HANDOFF_ERROR_CODES, HANDOFF_STATES } from '../common/vocabulary.js';
@@ -192,7 +192,10 @@ class ReconnectingListener implements HandoffChangeListener {
   }
 
   async #attempt(): Promise<void> {
-    const client = new pg.Client({
+    // The driver is loaded on first use: `withChangeNotification` above is imported by the SQL store
+    // that PGlite mode runs too, which never needs pg (≈ 65 ms of start-up).
+    const { default: driver } = await import('pg');
+    const client = new driver.Client({
       connectionString: this.#options.url,
       connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5_000,
       keepAlive: true,
