@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/sequencer.js';
 
 export default defineConfig({
   // graphql ships both .mjs and .js; type-graphql and Apollo load the CommonJS build, so tests must
@@ -8,7 +9,10 @@ export default defineConfig({
     environment: 'node',
     // Integration suites start real servers and databases; two cores leave no room for many forks.
     pool: 'forks',
-    maxWorkers: 2,
+    // Three forks on two cores: most integration suites spend their time waiting (budgets, leases,
+    // child processes), so a third keeps the cores busy; a CPU hog beside the run leaves it green.
+    maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],

@@ -135,10 +135,20 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
     await page.getByRole('tab', { name: 'HandoffChanged' }).click();
     const toolPane = page.locator('section.graphiql-editor-tool');
     await expect.poll(() => toolPane.innerText(), { timeout: 15_000 }).toContain(`"Authorization": "Bearer ${DEV_KEYS.read}"`);
+    // GraphiQL re-parses the editor a moment after a tab switch, and a run before that names the
+    // previous tab's operation: the gateway answers 400 "Unknown operation named …", which the
+    // browser logs as a console error. Those answers are counted, and only that many such console
+    // lines are forgiven below; any other console error fails the test.
+    const raced: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() !== 400 || !response.url().endsWith('/graphql')) return;
+      void response.text().then((body) => {
+        if (/Unknown operation named/.test(body)) raced.push(body);
+      }, () => undefined);
+    });
     await page.locator('.graphiql-query-editor .CodeMirror-line', { hasText: /^\s*handoffChanged \{/ }).click();
     const result = page.locator('.graphiql-response');
-    // As in the handoffStatus test, a run right after the tab switch may name the previous tab's
-    // operation; only then run again (a second run of a live subscription would stop it).
+    // If the run named the previous tab's operation, run again (a second run of a live subscription would stop it).
     await page.keyboard.press('Control+Enter');
     await expect
       .poll(
@@ -165,7 +175,9 @@ describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
 
     const origin = new URL(stack.gatewayUrl).origin;
     expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    const badRequest = 'Failed to load resource: the server responded with a status of 400 (Bad Request)';
+    expect(consoleErrors.filter((line) => line === badRequest).length).toBeLessThanOrEqual(raced.length);
+    expect(consoleErrors.filter((line) => line !== badRequest)).toEqual([]);
     await page.close();
   }, 90_000);
 
