@@ -262,14 +262,19 @@ class Signaler {
    */
   async #send(tenant: NiceTenant, endpoint: URL, contactId: string, params: readonly string[], token: AccessToken, budget: Budget, call: CallState): Promise<UpstreamResponse> {
     const { breakers, pacers, hooks, log, clock, attemptTimeoutMs } = this.#deps;
-    const turn = pacers.reserve(tenant.id, budget.deadline, attemptTimeoutMs);
-    if ('retryAt' in turn) {
-      call.refusedAll = !turn.admitting;
-      safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason: 'paced' }));
-      // Past the deadline on purpose: the retry policy must not wait here; the row waits in the store.
-      throw paced(Math.max(turn.retryAt, budget.deadline) - clock.now(), pacers.pace(tenant.id));
+    for (;;) {
+      const turn = pacers.reserve(tenant.id, budget.deadline, attemptTimeoutMs);
+      if ('retryAt' in turn) {
+        call.refusedAll = !turn.admitting;
+        safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason: 'paced' }));
+        // Past the deadline on purpose: the retry policy must not wait here; the row waits in the store.
+        throw paced(Math.max(turn.retryAt, budget.deadline) - clock.now(), pacers.pace(tenant.id));
+      }
+      if (!turn.paced) break;
+      await waitForTurn(turn.sendAt - clock.now(), budget.signal);
+      // CXone cut the pace while this request waited: its slot was booked at the old one.
+      if (pacers.generation(tenant.id) === turn.generation) break;
     }
-    if (turn.paced) await waitForTurn(turn.sendAt - clock.now(), budget.signal);
     const sentAt = clock.now();
     try {
       const response = await breakers.run(tenant.id, () => this.#sendOnce(tenant, endpoint, contactId, params, token, budget));

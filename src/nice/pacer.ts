@@ -47,7 +47,7 @@ const WINDOW_MS = 1_000;
  * A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`;
  * `admitting` says whether CXone admitted any of the tenant's requests over the last second.
  */
-export type PaceDecision = { readonly sendAt: number; readonly paced: boolean } | { readonly retryAt: number; readonly admitting: boolean };
+export type PaceDecision = { readonly sendAt: number; readonly paced: boolean; readonly generation: number } | { readonly retryAt: number; readonly admitting: boolean };
 
 interface TenantPace {
   /** Requests per second; `null` while unpaced. */
@@ -58,6 +58,8 @@ interface TenantPace {
   pacedSince: number;
   /** When `perSecond` was last set or cut: answers to requests sent before it describe an older pace. */
   changedAt: number;
+  /** Counts sets, cuts and lifts of the pace: a slot booked under an older one is booked again. */
+  generation: number;
   lastThrottleAt: number;
   /** Times of the requests CXone admitted within the last `WINDOW_MS` (at most `maxPerSecond`). */
   readonly admitted: number[];
@@ -76,6 +78,14 @@ export class TenantPacers {
     this.#onPace = onPace;
   }
 
+  /**
+   * The tenant's pace generation. A request that waited for a slot booked under an older generation
+   * books again: slots booked ahead at a pace CXone then cut would otherwise all still go out.
+   */
+  generation(tenantId: string): number {
+    return this.#byTenant.get(tenantId)?.generation ?? 0;
+  }
+
   /** A tenant's pace in requests per second, or `null` while it is unpaced. */
   pace(tenantId: string): number | null {
     const tenant = this.#byTenant.get(tenantId);
@@ -91,16 +101,16 @@ export class TenantPacers {
   reserve(tenantId: string, deadline: number, minExchangeMs: number): PaceDecision {
     const now = this.#clock.now();
     const tenant = this.#byTenant.get(tenantId);
-    if (tenant === undefined) return { sendAt: now, paced: false };
+    if (tenant === undefined) return { sendAt: now, paced: false, generation: 0 };
     this.#maybeForget(tenantId, tenant, now);
-    if (tenant.perSecond === null) return { sendAt: now, paced: false };
+    if (tenant.perSecond === null) return { sendAt: now, paced: false, generation: tenant.generation };
     const slot = Math.max(now, tenant.nextSlot);
     if (slot + minExchangeMs > deadline) {
       trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
       return { retryAt: slot, admitting: tenant.admitted.length > 0 };
     }
     tenant.nextSlot = slot + 1000 / tenant.perSecond;
-    return { sendAt: slot, paced: true };
+    return { sendAt: slot, paced: true, generation: tenant.generation };
   }
 
   /** CXone admitted a request (answered it below 500, 429 aside). */
@@ -134,6 +144,9 @@ export class TenantPacers {
       if (seen > tenant.perSecond && tenant.changedAt === tenant.pacedSince) this.#set(tenantId, tenant, seen, tenant.changedAt, true);
     } else if (sentAt >= tenant.changedAt) {
       this.#set(tenantId, tenant, Math.max(this.#config.minPerSecond, tenant.perSecond * this.#config.decrease), now, true);
+      // The slots booked at the old pace are given up (their requests book again at the new one),
+      // and the next one is a whole new interval away: CXone just refused one.
+      tenant.nextSlot = now + 1000 / tenant.perSecond;
     }
     // Otherwise sent at a pace since cut: that cut already answered it.
   }
@@ -141,7 +154,7 @@ export class TenantPacers {
   #tenant(tenantId: string): TenantPace {
     let tenant = this.#byTenant.get(tenantId);
     if (tenant === undefined) {
-      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, changedAt: 0, lastThrottleAt: 0, admitted: [] };
+      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, changedAt: 0, generation: 0, lastThrottleAt: 0, admitted: [] };
       this.#byTenant.set(tenantId, tenant);
     }
     return tenant;
@@ -152,6 +165,7 @@ export class TenantPacers {
     tenant.perSecond = perSecond;
     if (announce) {
       tenant.changedAt = changedAt;
+      tenant.generation += 1;
       this.#onPace(tenantId, perSecond);
     }
   }
@@ -160,6 +174,7 @@ export class TenantPacers {
     if (tenant.perSecond !== null && now - tenant.lastThrottleAt >= this.#config.forgetAfterMs) {
       tenant.perSecond = null;
       tenant.changedAt = now;
+      tenant.generation += 1;
       this.#onPace(tenantId, null);
     }
   }

@@ -29,13 +29,13 @@ describe('TenantPacers', () => {
   it('leaves a tenant unpaced until CXone throttles it, and other tenants unpaced after', () => {
     admit('acme', 50, 1_000);
     expect(pacers.pace('acme')).toBeNull();
-    expect(pacers.reserve('acme', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false });
+    expect(pacers.reserve('acme', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false, generation: 0 });
 
     pacers.throttled('acme', now - 10);
     expect(pacers.pace('acme')).toBe(50);
     expect(announced).toEqual([['acme', 50]]);
     expect(pacers.pace('other')).toBeNull();
-    expect(pacers.reserve('other', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false });
+    expect(pacers.reserve('other', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false, generation: 0 });
   });
 
   it('hands out slots one pace apart, and books none that would leave less than an exchange before the deadline', () => {
@@ -56,7 +56,28 @@ describe('TenantPacers', () => {
     }
     expect(slots).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]);
     // The refused slot was not booked: the next caller with more time gets it.
-    expect(pacers.reserve('acme', start + 10_000, 400)).toEqual({ sendAt: start + 650, paced: true });
+    expect(pacers.reserve('acme', start + 10_000, 400)).toMatchObject({ sendAt: start + 650, paced: true });
+  });
+
+  it('on a cut gives up the slots booked at the old pace: a new generation, booked again one new interval from now', () => {
+    admit('acme', 20, 1_000);
+    pacers.throttled('acme', now);
+    const start = now;
+    const booked = Array.from({ length: 10 }, () => pacers.reserve('acme', start + 10_000, 0));
+    expect(booked.map((t) => ('sendAt' in t ? t.sendAt - start : -1))).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450]);
+    const before = pacers.generation('acme');
+    expect(booked.every((t) => 'generation' in t && t.generation === before)).toBe(true);
+    now += 10;
+    pacers.throttled('acme', now); // sent at the current pace: cut to 14/s
+    expect(pacers.generation('acme')).toBe(before + 1);
+    // The waiting requests see the new generation when they wake and book again; a new request
+    // books one 14/s interval from now, not after the nine slots still booked at 20/s.
+    expect(pacers.reserve('acme', now + 10_000, 0)).toEqual({ sendAt: now + 1000 / 14, paced: true, generation: before + 1 });
+    const second = pacers.reserve('acme', now + 10_000, 0);
+    expect('sendAt' in second && second.sendAt).toBeCloseTo(now + 2000 / 14, 6);
+    // An admitted request raises the pace without a new generation: the booked slots stand.
+    pacers.admitted('acme');
+    expect(pacers.generation('acme')).toBe(before + 1);
   });
 
   it('never books a slot in the past: an idle pace starts again from now', () => {
@@ -64,7 +85,7 @@ describe('TenantPacers', () => {
     pacers.throttled('acme', now);
     pacers.reserve('acme', now + 5_000, 0);
     now += 5_000;
-    expect(pacers.reserve('acme', now + 5_000, 0)).toEqual({ sendAt: now, paced: true });
+    expect(pacers.reserve('acme', now + 5_000, 0)).toMatchObject({ sendAt: now, paced: true });
   });
 
   it('cuts the pace once for 429s to requests sent at it, and raises it by 1/pace per admitted request', () => {
@@ -128,7 +149,7 @@ describe('TenantPacers', () => {
     now += DEFAULT_PACING.forgetAfterMs - 1;
     expect(pacers.pace('acme')).toBe(20);
     now += 1;
-    expect(pacers.reserve('acme', now + 1_000, 0)).toEqual({ sendAt: now, paced: false });
+    expect(pacers.reserve('acme', now + 1_000, 0)).toMatchObject({ sendAt: now, paced: false });
     expect(pacers.pace('acme')).toBeNull();
     expect(announced.at(-1)).toEqual(['acme', null]);
   });
