@@ -278,7 +278,7 @@ class Signaler {
     const sentAt = clock.now();
     try {
       const response = await breakers.run(tenant.id, () => this.#sendOnce(tenant, endpoint, contactId, params, token, budget));
-      pacers.admitted(tenant.id);
+      pacers.admitted(tenant.id, sentAt);
       return response;
     } catch (error) {
       if (isNiceError(error) && (error.code === NiceErrorCode.Throttled || error.code === NiceErrorCode.CircuitOpen)) {
@@ -289,7 +289,7 @@ class Signaler {
         safeHook(log, () => hooks.onThrottled?.({ tenantId: tenant.id, reason }));
       } else if (isNiceError(error) && error.upstreamStatus !== undefined && error.upstreamStatus < 500) {
         // Answered within CXone's rate (a 400 or 404 was processed); a 5xx was not.
-        pacers.admitted(tenant.id);
+        pacers.admitted(tenant.id, sentAt);
       }
       throw error;
     }

@@ -61,7 +61,7 @@ interface TenantPace {
   /** Counts sets, cuts and lifts of the pace: a slot booked under an older one is booked again. */
   generation: number;
   lastThrottleAt: number;
-  /** Times of the requests CXone admitted within the last `WINDOW_MS` (at most `maxPerSecond`). */
+  /** Send times, in order, of the requests CXone admitted that were sent within the last `WINDOW_MS` (at most `maxPerSecond`). */
   readonly admitted: number[];
 }
 
@@ -113,11 +113,15 @@ export class TenantPacers {
     return { sendAt: slot, paced: true, generation: tenant.generation };
   }
 
-  /** CXone admitted a request (answered it below 500, 429 aside). */
-  admitted(tenantId: string): void {
+  /**
+   * CXone admitted a request sent at `sentAt` (answered it below 500, 429 aside). Admissions are
+   * counted by when they were sent, not answered: a stalled event loop that reads a second's
+   * answers at once must not make CXone look faster than it is.
+   */
+  admitted(tenantId: string, sentAt: number = this.#clock.now()): void {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
-    tenant.admitted.push(now);
+    insertSorted(tenant.admitted, sentAt);
     trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
     if (tenant.perSecond !== null && tenant.perSecond < this.#config.maxPerSecond) {
       this.#set(tenantId, tenant, Math.min(this.#config.maxPerSecond, tenant.perSecond + 1 / tenant.perSecond), now, false);
@@ -178,6 +182,13 @@ export class TenantPacers {
       this.#onPace(tenantId, null);
     }
   }
+}
+
+/** Inserts `time` into the ascending `times` (answers come back nearly in send order: scan from the end). */
+function insertSorted(times: number[], time: number): void {
+  let at = times.length;
+  while (at > 0 && times[at - 1]! > time) at -= 1;
+  times.splice(at, 0, time);
 }
 
 /** Drops admissions older than the window, and keeps at most `cap` of them. */

@@ -122,6 +122,15 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
   });
 
+  it('counts admissions by send time: a second of answers read at once after a stall is still one second of CXone', () => {
+    const sentFrom = now;
+    now += 2_000; // the event loop stalled; 20 answers to requests sent 2 s ago arrive now, with 20 sent in the last second
+    for (let i = 0; i < 20; i += 1) pacers.admitted('acme', sentFrom + i * 50);
+    for (let i = 0; i < 20; i += 1) pacers.admitted('acme', now - 1_000 + (i + 1) * 50);
+    pacers.throttled('acme', now);
+    expect(pacers.pace('acme')).toBe(20);
+  });
+
   it('stays unpaced when CXone admitted nothing over the last second: a refusal, not a rate', () => {
     pacers.throttled('acme', now);
     now += 100;
