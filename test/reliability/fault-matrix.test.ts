@@ -234,13 +234,14 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     // still be refused for another reason, so this is a bound, not an equality).
     expect(counts.reduce((n, c) => n + c, 0)).toBeLessThanOrEqual(received - throttled);
     // Near the limit, not a multiple of it: after CXone's first 429 the gateway paces the tenant at
-    // what CXone admitted (src/nice/pacer.ts), so CXone refuses a few requests while the pace is
-    // found and followed (13–25 of ~215 in the runs of docs/reliability.md), not one per retry of
-    // each handoff (each alone may try up to 10 times within its budget, ~2 000 requests for 200).
+    // what CXone admitted (src/nice/pacer.ts), so CXone refuses some requests while the pace is
+    // found and followed (8–25 of ~215 on a quiet machine, up to ~90 with a CPU hog beside the whole
+    // suite: docs/reliability.md), not one per retry of each handoff (each alone may try up to 10
+    // times within its budget, ~2 000 requests for 200; without pacing 338–577 reached CXone).
     // A request past its deadline's slot is never sent: the gateway made more tries than CXone got.
     const tries = finals.reduce((n, x) => n + x.attempts, 0);
     expect(tries).toBeGreaterThan(received);
-    expect(throttled).toBeLessThan(RATE.offered / 4);
+    expect(throttled).toBeLessThan(RATE.offered / 2);
     expect(received).toBeLessThan(1.5 * RATE.offered);
   }, 240_000);
 });
