@@ -8,19 +8,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 
-const made: string[] = [];
+/**
+ * Directories made, by test file: files share this module when a worker runs several of them
+ * (the projects run without per-file isolation).
+ */
+const made = new Map<string, string[]>();
+const currentFile = (): string => expect.getState().testPath ?? '';
 
 /** A new directory `${tmpdir()}/${prefix}XXXXXX`, removed when the current test finishes; call it inside a test. */
 export function testTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
+  const file = currentFile();
+  made.set(file, [...(made.get(file) ?? []), dir]);
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Every directory `testTempDir` made in this file, in order. */
+/** Every directory `testTempDir` made in the current test file, in order. */
 export function madeTempDirs(): readonly string[] {
-  return [...made];
+  return [...(made.get(currentFile()) ?? [])];
 }
