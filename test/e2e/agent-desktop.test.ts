@@ -12,18 +12,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_KEYS, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
 import { DEMO } from '../../simulator/index.js';
 import { copyPgliteTemplate } from '../helpers/pglite.js';
-import { OWNER_ENV } from '../helpers/processes.js';
+import { CHROMIUM, launchBrowser } from '../helpers/browser.js';
 import { gql, SIGNAL } from '../helpers/stack.js';
-import { requireTool } from '../helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = requireTool('chromium');
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 async function placeCall(simulatorUrl: string, from: string): Promise<string> {
   const res = await fetch(`${simulatorUrl}/_sim/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pseudoNumber: DEMO.pseudoNumber, from }) });
@@ -39,7 +36,7 @@ describe.skipIf(CHROMIUM === null)('agent desktop in a browser (dev stack)', () 
     await copyPgliteTemplate(dataDir);
     [stack, browser] = await Promise.all([
       startDevStack({ port: 0, simPort: 0, dataDir, tenantsFile: join(root, 'config', 'tenants.dev.json'), env: { LOG_LEVEL: 'silent' } }),
-      chromium.launch({ executablePath: CHROMIUM ?? 'chromium', headless: true, args: BROWSER_ARGS, env: { ...process.env, ...OWNER_ENV } }),
+      launchBrowser(),
     ]);
   });
   afterAll(async () => {

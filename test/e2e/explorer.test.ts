@@ -10,25 +10,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_KEYS, devExplorerTabs, startDevStack, type DevStack } from '../../scripts/dev-stack.js';
 import { copyPgliteTemplate } from '../helpers/pglite.js';
-import { OWNER_ENV } from '../helpers/processes.js';
+import { CHROMIUM, launchBrowser } from '../helpers/browser.js';
 import { gql, SIGNAL, startStack, type Stack } from '../helpers/stack.js';
-import { requireTool } from '../helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = requireTool('chromium');
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/**
- * The browser, marked as this checkout's (OWNER_ENV) so the global teardown finds it if a close was
- * missed; playwright starts it in a process group of its own and kills that group on close.
- */
-function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM ?? 'chromium', headless: true, args: BROWSER_ARGS, env: { ...process.env, ...OWNER_ENV } });
-}
 
 describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
   let dataDir: string;
