@@ -4,7 +4,7 @@
  * contact id and handoff id but never a key, secret or token. The gateway runs in process with its
  * log captured and its CXone traffic recorded, against the real simulator.
  */
-import { Agent, type Dispatcher } from 'undici';
+import { recordingDispatcher } from '../helpers/recording-dispatcher.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { DEMO } from '../../simulator/index.js';
@@ -12,21 +12,6 @@ import { STACK_KEYS, startStack, type Stack } from '../helpers/stack.js';
 import { SIGNAL, type HandoffView } from './gateway-operations.js';
 
 const REQUEST_ID = 'ops-test-request-1';
-
-/** An undici dispatcher that records the Authorization headers the gateway sends to CXone. */
-function recordingDispatcher(): { dispatcher: Dispatcher; authorizations: string[]; agent: Agent } {
-  const agent = new Agent();
-  const authorizations: string[] = [];
-  const dispatcher = agent.compose((dispatch) => (options, handler) => {
-    const headers = options.headers;
-    const pairs: [string, unknown][] = Array.isArray(headers)
-      ? headers.flatMap((_value, i, all) => (i % 2 === 0 ? [[String(all[i]), all[i + 1]] as [string, unknown]] : []))
-      : Object.entries(headers ?? {});
-    for (const [name, value] of pairs) if (name.toLowerCase() === 'authorization') authorizations.push(String(value));
-    return dispatch(options, handler);
-  });
-  return { dispatcher, authorizations, agent };
-}
 
 describe('operations: metrics and logs of one signalContact', () => {
   const lines: string[] = [];

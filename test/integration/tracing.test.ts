@@ -10,27 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
-import { Agent, type Dispatcher } from 'undici';
+import { recordingDispatcher } from '../helpers/recording-dispatcher.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSdkTracing, type TracingHandle } from '../../src/composition/tracing-sdk.js';
 import { DEMO } from '../../simulator/index.js';
 import { DEMO_TENANT, SIGNAL, STACK_KEYS, secretHits, startStack, type HandoffView, type Stack } from '../helpers/stack.js';
 import { exitOf, spawnChild } from '../helpers/processes.js';
-
-/** An undici dispatcher that records the Authorization headers (tokens, Basic credentials) the gateway sends to CXone. */
-function recordingDispatcher(): { dispatcher: Dispatcher; authorizations: string[]; agent: Agent } {
-  const agent = new Agent();
-  const authorizations: string[] = [];
-  const dispatcher = agent.compose((dispatch) => (options, handler) => {
-    const headers = options.headers;
-    const pairs: [string, unknown][] = Array.isArray(headers)
-      ? headers.flatMap((_value, i, all) => (i % 2 === 0 ? [[String(all[i]), all[i + 1]] as [string, unknown]] : []))
-      : Object.entries(headers ?? {});
-    for (const [name, value] of pairs) if (name.toLowerCase() === 'authorization') authorizations.push(String(value));
-    return dispatch(options, handler);
-  });
-  return { dispatcher, authorizations, agent };
-}
 
 /** A caller's trace: fresh ids, sampled. */
 function callerTrace(): { traceId: string; spanId: string; traceparent: string } {
