@@ -8,6 +8,8 @@
  *   npm run bench -- --profile         only the signalContact load, with the gateway under
  *                                      `node --cpu-prof`; prints the top self-time functions
  *   npm run bench -- --profile=status  the same for the handoffStatus load (row 2)
+ *   npm run bench -- --profile=cold    one start per store mode under `node --cpu-prof`, stopped
+ *                                      once /readyz answers: where a cold start's CPU goes
  *   npm run bench -- --latency         signalContact @ 200/s at LOG_LEVEL=debug, split into stages
  *                                      from the log lines' times (ms): before the PENDING commit,
  *                                      CXone call and outcome commit, answer
@@ -15,6 +17,9 @@
  *   npm run bench -- --rows=peer,pglite  only the named groups: baseline (1, 1x), pglite (2–4),
  *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b); the
  *                                      issue-14 target rows (T…) print for whatever they can divide
+ *   npm run bench -- --cold-starts[=N] N starts (default 7) on an existing PGlite data dir, and on
+ *                                      PostgreSQL when installed: wall and CPU time to /readyz and
+ *                                      RSS 2 s later, median and range (CPU is steady on a busy machine)
  *   npm run bench -- --tracing         row 2 (handoffStatus) with tracing off and on (OTLP to a
  *                                      local sink), alternated; BENCH_BEFORE_DIST=<other dist/> adds
  *                                      the same row on another build (the commit before tracing)
@@ -35,7 +40,7 @@ import { Agent, request } from 'undici';
 import { DEMO } from '../simulator/index.js';
 import { isGraphqlData, type LoadResult, runLoad } from './load.js';
 import { findPostgresBin, startTempPostgres } from '../scripts/temp-postgres.js';
-import { forkServer, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
+import { cpuMs, forkServer, rssBytes, sampleRss, type ServerChild, spawnGateway } from './processes.js';
 import { formatSummary } from './profile-top.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -640,7 +645,62 @@ async function tracingRows(): Promise<void> {
   process.stdout.write(`\n${renderTable(rows)}\n`);
 }
 
+/**
+ * `--cold-starts[=N]`: what a restart costs, measured N times per store mode. With `profile`, one
+ * start per mode under `--cpu-prof` instead, and its summary.
+ */
+async function coldStarts(n: number, profile = false): Promise<void> {
+  const profileDir = join(RESULTS, 'profile');
+  if (profile) await rm(profileDir, { recursive: true, force: true });
+  const bench = await startBench();
+  const postgres = findPostgresBin() === null ? undefined : await startTempPostgres();
+  try {
+    const dataDir = join(bench.dir, 'pglite');
+    log('creating the PGlite data directory (a first start)');
+    await (await spawnGateway(bench.gatewayEnv({ dataDir }))).stop();
+    const modes = [{ name: 'PGlite, existing data dir', env: bench.gatewayEnv({ dataDir }) }];
+    if (postgres !== undefined) modes.push({ name: 'PostgreSQL', env: bench.gatewayEnv({ databaseUrl: postgres.url }) });
+    else log('PostgreSQL is not installed: PGlite only');
+    const lines = ['| store | starts | wall to /readyz ms | CPU to /readyz ms | RSS 2 s after ready MB |', '|---|---:|---:|---:|---:|'];
+    const cell = (values: number[]): string => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return `${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} (${Math.round(sorted[0] ?? 0)}–${Math.round(sorted.at(-1) ?? 0)})`;
+    };
+    for (const mode of modes) {
+      const ready: number[] = [];
+      const cpu: number[] = [];
+      const rss: number[] = [];
+      if (profile) {
+        await (await spawnGateway(mode.env, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode.name.split(',')[0] ?? '')}`] })).stop();
+        continue;
+      }
+      for (let i = 0; i < n; i += 1) {
+        const gateway = await spawnGateway(mode.env);
+        const pid = gateway.child.pid ?? 0;
+        cpu.push(cpuMs(pid));
+        ready.push(gateway.readyMs);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        rss.push(rssBytes(pid) / MB);
+        await gateway.stop();
+      }
+      log(`${mode.name}: ${n} starts`);
+      lines.push(`| ${mode.name} | ${n} | ${cell(ready)} | ${cell(cpu)} | ${cell(rss)} |`);
+    }
+    if (profile) {
+      for (const mode of readdirSync(profileDir)) for (const file of readdirSync(join(profileDir, mode))) process.stdout.write(formatSummary(join(profileDir, mode, file), 30));
+    } else {
+      process.stdout.write(`\n${Object.entries(machine()).map(([k, v]) => `${k}: ${v}`).join('   ')}\n\n${lines.join('\n')}\n`);
+    }
+  } finally {
+    await postgres?.destroy();
+    await bench.close();
+  }
+}
+
 async function main(): Promise<void> {
+  const cold = process.argv.find((a) => a === '--cold-starts' || a.startsWith('--cold-starts='));
+  if (cold !== undefined) return await coldStarts(Number(cold.split('=')[1] ?? 7));
+  if (process.argv.includes('--profile=cold')) return await coldStarts(1, true);
   if (process.argv.includes('--tracing')) return await tracingRows();
   if (process.argv.includes('--latency')) return await latency();
   if (process.argv.includes('--profile')) return await profile('signal');

@@ -492,6 +492,8 @@ export interface Harness {
   clearFaults(): Promise<void>;
   /** Every signal the simulator received. */
   signals(): Promise<SimSignal[]>;
+  /** How many signals the simulator received per contact id. */
+  signalsPerContact(): Promise<Map<string, number>>;
   /** Every log line written so far by the simulator and every gateway process of this harness. */
   logText(): string;
   /** Tokens the simulator issued, as it sent them. */
@@ -571,6 +573,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     addFault: (spec) => sim.addFault(spec),
     clearFaults: () => sim.clearFaults(),
     signals: () => sim.signals(),
+    signalsPerContact: async () => {
+      const counts = new Map<string, number>();
+      for (const s of await sim.signals()) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+      return counts;
+    },
     logText() {
       const gateways = processes.map((p) => {
         const { stdout, stderr } = p.output();

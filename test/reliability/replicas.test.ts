@@ -65,8 +65,7 @@ describe('two replicas on one PostgreSQL', () => {
     await noPending(a.url, 90_000);
     const handoffs = (await listHandoffs(b.url, null)).filter((x) => contacts.includes(x.contactId));
     expect(handoffs.filter((x) => x.state !== 'SIGNALED')).toEqual([]);
-    const counts = new Map<string, number>();
-    for (const s of await h.signals()) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+    const counts = await h.signalsPerContact();
     expect(contacts.map((c) => counts.get(c) ?? 0).filter((n) => n !== 1)).toEqual([]);
     await Promise.all([a.proc.stop('SIGTERM'), b.proc.stop('SIGTERM')]);
   });
@@ -96,8 +95,7 @@ describe('two replicas on one PostgreSQL', () => {
     const handoffs = (await listHandoffs(b.url, null)).filter((x) => contacts.includes(x.contactId));
     expect(handoffs).toHaveLength(contacts.length);
     expect(handoffs.filter((x) => x.state !== 'SIGNALED')).toEqual([]);
-    const counts = new Map<string, number>();
-    for (const s of await h.signals()) counts.set(s.contactId, (counts.get(s.contactId) ?? 0) + 1);
+    const counts = await h.signalsPerContact();
     expect(contacts.map((id) => counts.get(id) ?? 0).filter((n) => n !== 1)).toEqual([]);
 
     const byB = resumedBy(b.proc.output().stdout);
