@@ -8,6 +8,7 @@
  *   npm run bench -- --profile         only the signalContact load, with the gateway under
  *                                      `node --cpu-prof`; prints the top self-time functions
  *   npm run bench -- --profile=status  the same for the handoffStatus load (row 2)
+ *   npm run bench -- --profile=postgres  the signalContact load in PostgreSQL mode (row 7)
  *   npm run bench -- --profile=cold    one start per store mode under `node --cpu-prof`, stopped
  *                                      once /readyz answers: where a cold start's CPU goes
  *   npm run bench -- --latency         signalContact @ 200/s at LOG_LEVEL=debug, split into stages
@@ -505,12 +506,13 @@ function statusLoad(gateway: ServerChild, contactId: string, key: string = KEYS.
   });
 }
 
-async function profile(target: 'signal' | 'status'): Promise<void> {
+async function profile(target: 'signal' | 'status' | 'postgres'): Promise<void> {
   const dir = join(RESULTS, 'profile');
   await rm(dir, { recursive: true, force: true });
   const bench = await startBench();
+  const postgres = target === 'postgres' ? await startTempPostgres() : undefined;
   try {
-    const env = bench.gatewayEnv({ dataDir: join(bench.dir, 'pglite') });
+    const env = bench.gatewayEnv(postgres === undefined ? { dataDir: join(bench.dir, 'pglite') } : { databaseUrl: postgres.url });
     // The data directory is created (initdb, seconds of WASM) before the profiled run, and holds
     // the handoff the status load reads.
     const setup = await spawnGateway(env);
@@ -525,6 +527,8 @@ async function profile(target: 'signal' | 'status'): Promise<void> {
     try {
       if (target === 'status') {
         loadRow('2', 'handoffStatus (PGlite), under --cpu-prof', await statusLoad(gateway, contactId));
+      } else if (target === 'postgres') {
+        loadRow('7', 'signalContact, full path (PostgreSQL), under --cpu-prof', await signalLoad(gateway, bench.contacts));
       } else {
         loadRow('3', 'signalContact, full path (PGlite), under --cpu-prof', await signalLoad(gateway, bench.contacts));
       }
@@ -532,6 +536,7 @@ async function profile(target: 'signal' | 'status'): Promise<void> {
       await gateway.stop();
     }
   } finally {
+    await postgres?.destroy();
     await bench.close();
   }
   process.stdout.write(`${renderTable(rows)}\n\n`);
@@ -661,7 +666,10 @@ async function coldStarts(n: number, profile = false): Promise<void> {
     const modes = [{ name: 'PGlite, existing data dir', env: bench.gatewayEnv({ dataDir }) }];
     if (postgres !== undefined) modes.push({ name: 'PostgreSQL', env: bench.gatewayEnv({ databaseUrl: postgres.url }) });
     else log('PostgreSQL is not installed: PGlite only');
-    const lines = ['| store | starts | wall to /readyz ms | CPU to /readyz ms | RSS 2 s after ready MB |', '|---|---:|---:|---:|---:|'];
+    const lines = [
+      '| store | starts | wall to /readyz ms | CPU to /readyz ms | RSS 2 s after ready MB | V8 heap used / total MB | external (PGlite WASM memory, buffers) MB |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    ];
     const cell = (values: number[]): string => {
       const sorted = [...values].sort((a, b) => a - b);
       return `${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} (${Math.round(sorted[0] ?? 0)}–${Math.round(sorted.at(-1) ?? 0)})`;
@@ -670,6 +678,9 @@ async function coldStarts(n: number, profile = false): Promise<void> {
       const ready: number[] = [];
       const cpu: number[] = [];
       const rss: number[] = [];
+      const heapUsed: number[] = [];
+      const heapTotal: number[] = [];
+      const external: number[] = [];
       if (profile) {
         await (await spawnGateway(mode.env, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode.name.split(',')[0] ?? '')}`] })).stop();
         continue;
@@ -681,10 +692,16 @@ async function coldStarts(n: number, profile = false): Promise<void> {
         ready.push(gateway.readyMs);
         await new Promise((resolve) => setTimeout(resolve, 2000));
         rss.push(rssBytes(pid) / MB);
+        // prom-client's default metrics: what Node itself reports of its memory.
+        const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
+        const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / MB;
+        heapUsed.push(gauge('nodejs_heap_size_used_bytes'));
+        heapTotal.push(gauge('nodejs_heap_size_total_bytes'));
+        external.push(gauge('nodejs_external_memory_bytes'));
         await gateway.stop();
       }
       log(`${mode.name}: ${n} starts`);
-      lines.push(`| ${mode.name} | ${n} | ${cell(ready)} | ${cell(cpu)} | ${cell(rss)} |`);
+      lines.push(`| ${mode.name} | ${n} | ${cell(ready)} | ${cell(cpu)} | ${cell(rss)} | ${cell(heapUsed)} / ${cell(heapTotal)} | ${cell(external)} |`);
     }
     if (profile) {
       for (const mode of readdirSync(profileDir)) for (const file of readdirSync(join(profileDir, mode))) process.stdout.write(formatSummary(join(profileDir, mode, file), 30));
@@ -705,6 +722,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--latency')) return await latency();
   if (process.argv.includes('--profile')) return await profile('signal');
   if (process.argv.includes('--profile=status')) return await profile('status');
+  if (process.argv.includes('--profile=postgres')) return await profile('postgres');
   const started = performance.now();
   const groups = selectedGroups(process.argv);
   log(`row 1: Apollo Server baselines (fastify${groups.has('express') ? ', express 5' : ''})`);
