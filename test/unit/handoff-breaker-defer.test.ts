@@ -10,14 +10,16 @@ import { HandoffService } from '../../src/handoff/handoff.service.js';
 import { type HandoffStore } from '../../src/handoff/ports.js';
 import { circuitOpen } from '../../src/nice/circuit-breaker.js';
 import { openPgliteStore } from '../../src/store/pglite.store.js';
-import { FakeNiceClient, niceTenant, recordingLogger, tempDir } from './handoff-fakes.js';
+import { pgliteDataDir } from '../helpers/pglite.js';
+import { FakeNiceClient, niceTenant, recordingLogger } from './handoff-fakes.js';
 
 let store: HandoffStore;
 let dir: { path: string; remove(): Promise<void> };
 const running: HandoffService[] = [];
 
 beforeAll(async () => {
-  dir = await tempDir();
+  // A copy of the PGlite template: an empty directory would cost an initdb (seconds of WASM).
+  dir = await pgliteDataDir();
   store = await openPgliteStore({ dataDir: dir.path }, { log: recordingLogger() });
 });
 afterEach(async () => {
