@@ -415,7 +415,8 @@ export interface ReliabilityTenant extends StackTenant {
   readonly polyai: { readonly accountId: string; readonly projectId: string };
 }
 
-function makeTenant(id: string, n: number): ReliabilityTenant {
+/** A tenant for `startHarness({ tenants })`; `n` (1–9) makes its numbers unique, 1 and 2 are taken by TENANT_A and TENANT_B. */
+export function makeTenant(id: string, n: number): ReliabilityTenant {
   const pseudoNumber = `+1555010000${n}`;
   return {
     id,
@@ -439,8 +440,8 @@ export const TENANT_B = makeTenant('beta', 2);
 export const REVOKED_KEY = `alpha-signal-key-${rand()}`;
 
 /** What a test may search the logs for: nothing here may appear in any log line. */
-export function configuredSecrets(): string[] {
-  return [TENANT_A, TENANT_B].flatMap((t) => [t.clientSecret, t.accessKeySecret, t.keys.signal, t.keys.read]).concat(REVOKED_KEY);
+export function configuredSecrets(extraTenants: readonly ReliabilityTenant[] = []): string[] {
+  return [TENANT_A, TENANT_B, ...extraTenants].flatMap((t) => [t.clientSecret, t.accessKeySecret, t.keys.signal, t.keys.read]).concat(REVOKED_KEY);
 }
 
 /** A pino logger writing JSON lines into memory. */
@@ -475,6 +476,8 @@ export interface HarnessOptions {
   /** Gateway env for every process (SIGNAL_BUDGET_MS...). */
   readonly env?: Readonly<Record<string, string>>;
   readonly tokenTtlSeconds?: number;
+  /** Tenants besides TENANT_A and TENANT_B, known to the simulator and in the tenants file (see `makeTenant`). */
+  readonly tenants?: readonly ReliabilityTenant[];
 }
 
 export interface Harness {
@@ -505,10 +508,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = await mkdtemp(join(tmpdir(), 'cxgw-rel-'));
   const simLog = captureLogger();
   const tokens = new Set<string>();
+  const all = [TENANT_A, TENANT_B, ...(options.tenants ?? [])];
   const seed = parseSeed({
-    businessUnits: [TENANT_A, TENANT_B].map((t) => ({ tenantId: t.cxoneTenantId, businessUnit: t.businessUnit, pseudoNumbers: [t.pseudoNumber] })),
-    apiClients: [TENANT_A, TENANT_B].map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret, businessUnit: t.businessUnit })),
-    accessKeys: [TENANT_A, TENANT_B].map((t) => ({
+    businessUnits: all.map((t) => ({ tenantId: t.cxoneTenantId, businessUnit: t.businessUnit, pseudoNumbers: [t.pseudoNumber] })),
+    apiClients: all.map((t) => ({ clientId: t.clientId, clientSecret: t.clientSecret, businessUnit: t.businessUnit })),
+    accessKeys: all.map((t) => ({
       accessKeyId: t.accessKeyId,
       accessKeySecret: t.accessKeySecret,
       businessUnit: t.businessUnit,
@@ -531,7 +535,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const simulatorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sim = simControl(simulatorUrl);
 
-  const tenants = tenantsFile([TENANT_A, TENANT_B], simulatorUrl);
+  const tenants = tenantsFile(all, simulatorUrl);
   const tenantsPath = join(dir, 'tenants.json');
   await writeFile(tenantsPath, tenants.json);
   if (!options.storeEnv) await copyPgliteTemplate(join(dir, 'pglite'));
@@ -653,10 +657,10 @@ export interface HandoffView {
  * Polls `handoffStatus` until the handoff leaves PENDING. The timeout is generous on purpose: it only
  * bounds a hang on a loaded machine; what the handoff ended as is the test's assertion.
  */
-export async function settle(url: string, contactId: string, timeoutMs = 30_000): Promise<HandoffView> {
+export async function settle(url: string, contactId: string, timeoutMs = 30_000, tenant: ReliabilityTenant = TENANT_A): Promise<HandoffView> {
   return await vi.waitFor(
     async () => {
-      const res = await gql<{ handoffStatus: HandoffView | null }>(url, TENANT_A.keys.read, STATUS, { contactId });
+      const res = await gql<{ handoffStatus: HandoffView | null }>(url, tenant.keys.read, STATUS, { contactId });
       const h = res.body?.data?.handoffStatus;
       if (!h || h.state === 'PENDING') throw new Error(`handoff of ${contactId} still ${h?.state ?? 'missing'}`);
       return h;

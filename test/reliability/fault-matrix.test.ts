@@ -6,11 +6,13 @@
  * docs, not assertions, since on a loaded machine every timer fires late (the deadline arithmetic
  * itself is checked against an injected clock in test/unit/nice-client.test.ts).
  *
- * Token rows run against a freshly started gateway: a cold token cache is what makes the token
- * endpoint part of the signal path. CXone's rate limit has its own file, throttling.test.ts.
+ * Token rows run with a cold token cache, which is what makes the token endpoint part of the signal
+ * path: each signals for a tenant of its own that nothing has signalled for yet (the token cache is
+ * per tenant), so the gateway need not restart between rows. CXone's rate limit has its own file,
+ * throttling.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { configuredSecrets, type GatewayProcess, gql, type Harness, type HandoffView, secretHits, settle, SIGNAL, startHarness, TENANT_A } from '../helpers/stack.js';
+import { configuredSecrets, type GatewayProcess, gql, type Harness, type HandoffView, makeTenant, type ReliabilityTenant, secretHits, settle, SIGNAL, startHarness, TENANT_A } from '../helpers/stack.js';
 
 /**
  * Budget and attempt timeout are sized so that each row's outcome depends on the fault alone, not on
@@ -27,7 +29,7 @@ type Fault = Record<string, unknown>;
 interface Row {
   readonly name: string;
   readonly faults: readonly Fault[];
-  /** `cold`: restart the gateway first (empty token cache); `ended`: end the contact first. */
+  /** `cold`: a tenant of its own, whose token cache is empty; `ended`: end the contact first. */
   readonly setup?: 'cold' | 'ended';
   readonly state: 'SIGNALED' | 'FAILED';
   readonly code: string | null;
@@ -68,6 +70,9 @@ const ROWS: readonly Row[] = [
   { name: 'signal 202 with a malformed body', faults: [signal({ kind: 'malformed', count: 1 })], state: 'SIGNALED', code: null, attempts: 1, signals: 1 },
 ];
 
+/** One tenant per `cold` row (numbers 3–9: 1 and 2 are TENANT_A and TENANT_B). */
+const COLD_TENANTS: readonly ReliabilityTenant[] = ROWS.filter((row) => row.setup === 'cold').map((_, i) => makeTenant(`cold${i + 1}`, i + 3));
+
 interface Measured {
   readonly row: Row;
   readonly contactId: string;
@@ -83,8 +88,10 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
   let signalCounts = new Map<string, number>();
   const spawn = () => h.spawn({ SIGNAL_WAIT_MS: '3000', SIGNAL_BUDGET_MS: String(BUDGET_MS), CXONE_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), WORKER_INTERVAL_MS: '100' });
 
+  const coldTenants = [...COLD_TENANTS];
+
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ tenants: COLD_TENANTS });
     gateway = await spawn();
   });
   afterAll(async () => {
@@ -93,21 +100,19 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
   });
 
   it.each(ROWS)('$name → $state $code', async (row) => {
-    if (row.setup === 'cold') {
-      await gateway.proc.stop('SIGTERM');
-      gateway = await spawn();
-    }
-    const contactId = await h.createCall();
+    const tenant = row.setup === 'cold' ? coldTenants.shift() : TENANT_A;
+    if (tenant === undefined) throw new Error('more cold rows than COLD_TENANTS');
+    const contactId = await h.createCall(tenant);
     if (row.setup === 'ended') await h.endContact(contactId);
     await h.clearFaults();
     for (const fault of row.faults) await h.addFault(fault);
 
     const started = performance.now();
-    const res = await gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, TENANT_A.keys.signal, SIGNAL, { input: { contactId, params: ['matrix'] } });
+    const res = await gql<{ signalContact: { handoff: HandoffView } }>(gateway.url, tenant.keys.signal, SIGNAL, { input: { contactId, params: ['matrix'] } });
     const signalMs = performance.now() - started;
     const answered = res.body?.data?.signalContact.handoff;
     expect(answered, res.text).toBeDefined();
-    const final = answered?.state === 'PENDING' ? await settle(gateway.url, contactId) : (answered as HandoffView);
+    const final = answered?.state === 'PENDING' ? await settle(gateway.url, contactId, 30_000, tenant) : (answered as HandoffView);
     const finalMs = performance.now() - started;
     await h.clearFaults();
     measured.push({ row, contactId, final, signalMs, finalMs });
@@ -159,7 +164,7 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
     expect(logs).toContain('"handoff failed"');
     const tokens = h.issuedTokens();
     expect(tokens.length).toBeGreaterThan(3);
-    expect(secretHits(logs, [...configuredSecrets(), ...tokens])).toEqual([]);
+    expect(secretHits(logs, [...configuredSecrets(COLD_TENANTS), ...tokens])).toEqual([]);
   });
 });
 
