@@ -304,8 +304,9 @@ async function pgliteRows(bench: Bench, baseline: Row | undefined): Promise<{ si
       url: `${bench.simulator.url}/incontactapi/services/v30.0/interactions/0/signal`,
       pid: bench.simulator.child.pid,
       headers: { authorization: `Bearer ${token}` },
-      // The request the gateway's CXone client sends: POST, p1..p9 in the query, no body.
-      path: () => `/incontactapi/services/v30.0/interactions/${bench.contacts[next++ % bench.contacts.length] ?? ''}/signal?p1=bench&p2=gold`,
+      // The request the gateway's CXone client sends: POST, p1..p9 as a JSON body (src/nice/nice.client.ts).
+      path: () => `/incontactapi/services/v30.0/interactions/${bench.contacts[next++ % bench.contacts.length] ?? ''}/signal`,
+      body: JSON.stringify({ p1: 'bench', p2: 'gold' }),
       connections: CONNECTIONS,
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
