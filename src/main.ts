@@ -123,6 +123,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       createNiceClient({
         dispatcher: deps.dispatcher,
         attemptTimeoutMs: config.signal.attemptTimeoutMs,
+        // One call may use the handoff's whole budget: the client's own cap (8 s by default) would
+        // otherwise cut a call short of a longer SIGNAL_BUDGET_MS and CXONE_ATTEMPT_TIMEOUT_MS.
+        retry: { totalMs: config.signal.budgetMs },
         breaker: { halfOpenAfterMs: config.signal.breakerCooldownMs, minimumRps: config.signal.breakerMinimumRps },
         log: log.child({ component: 'cxone' }),
         hooks: niceMetricsHooks(metrics),

@@ -119,3 +119,24 @@ describe('gateway against CXone faults', () => {
     expect(firstError(refused)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 });
+
+describe('gateway with a signal budget longer than the CXone client default (8 s)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { SIGNAL_WAIT_MS: '15000', SIGNAL_BUDGET_MS: '12000', CXONE_ATTEMPT_TIMEOUT_MS: '11000', WORKER_INTERVAL_MS: '100' },
+    });
+  });
+  afterAll(async () => await stack?.close());
+
+  // Before the client's cap followed SIGNAL_BUDGET_MS, the call was cut at 8 s and the handoff ended
+  // FAILED CXONE_TIMEOUT with 4 s of its budget left (a crash-recovery run beside a CPU hog met it).
+  it('waits for a CXone answer up to CXONE_ATTEMPT_TIMEOUT_MS, past 8 s: one try, one signal at CXone', { timeout: 30_000 }, async () => {
+    await stack.sim.addFault({ route: 'signal', kind: 'delay', delayMs: 8500, count: 1 });
+    const call = await stack.sim.createCall();
+    const answered = await signal(stack, { contactId: call.contactId, params: ['patient'] });
+    const handoff = answered.state === 'PENDING' ? await settled(stack, call.contactId) : answered;
+    expect(handoff).toMatchObject({ state: 'SIGNALED', attempts: 1 });
+    expect(await stack.sim.signals(call.contactId)).toHaveLength(1);
+  });
+});
