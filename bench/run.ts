@@ -20,7 +20,7 @@
  *                                      issue-14 target rows (T…) print for whatever they can divide
  *   npm run bench -- --cold-starts[=N] N starts (default 7) on an existing PGlite data dir, and on
  *                                      PostgreSQL when installed: wall and CPU time to /readyz and
- *                                      RSS 2 s later, median and range (CPU is steady on a busy machine)
+ *                                      RSS 2 s later, median and range (CPU moves less than wall time on a busy machine)
  *   npm run bench -- --tracing         row 2 (handoffStatus) with tracing off and on (OTLP to a
  *                                      local sink), alternated; BENCH_BEFORE_DIST=<other dist/> adds
  *                                      the same row on another build (the commit before tracing)
@@ -442,8 +442,8 @@ async function postgresRow(bench: Bench, pglite: Row | undefined): Promise<Row |
         if (plain === undefined) {
           plain = loadRow('7', 'signalContact, full path (PostgreSQL; gateway CPU only, the cluster runs apart)', result, pglite === undefined ? {} : ratio(result.requestsPerSecond, pglite));
         } else {
-          const row = loadRow(variant.load, `signalContact, full path (PostgreSQL${variant.label})`, result);
-          Object.assign(row, { vs: '7', ratio: (row.cpuUs ?? Number.NaN) / (plain.cpuUs ?? Number.NaN), note: 'ratio: server CPU µs/req' });
+          const cpuRatio = ((result.cpuMsPerRequest ?? Number.NaN) * 1000) / (plain.cpuUs ?? Number.NaN);
+          loadRow(variant.load, `signalContact, full path (PostgreSQL${variant.label})`, result, { vs: '7', ratio: cpuRatio, note: 'ratio: server CPU µs/req' });
         }
       } finally {
         await gateway.stop();
@@ -499,6 +499,9 @@ function machine(): Record<string, string | number> {
   };
 }
 
+/** The machine facts as one line, above every table. */
+const machineLine = (info: Record<string, string | number>): string => Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('   ');
+
 const fmt = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
 
 /** The table as GitHub markdown (also what the terminal shows). */
@@ -520,7 +523,7 @@ async function writeResults(): Promise<void> {
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const info = machine();
   const table = renderTable(rows);
-  process.stdout.write(`\n${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('   ')}\n\n${table}\n`);
+  process.stdout.write(`\n${machineLine(info)}\n\n${table}\n`);
   await mkdir(RESULTS, { recursive: true });
   await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: info, rows, table }, null, 2)}\n`);
 }
@@ -707,16 +710,16 @@ async function coldStarts(n: number, profile = false): Promise<void> {
       return `${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} (${Math.round(sorted[0] ?? 0)}–${Math.round(sorted.at(-1) ?? 0)})`;
     };
     for (const mode of modes) {
+      if (profile) {
+        await (await spawnGateway(mode.env, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode.name.split(',')[0] ?? '')}`] })).stop();
+        continue;
+      }
       const ready: number[] = [];
       const cpu: number[] = [];
       const rss: number[] = [];
       const heapUsed: number[] = [];
       const heapTotal: number[] = [];
       const external: number[] = [];
-      if (profile) {
-        await (await spawnGateway(mode.env, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode.name.split(',')[0] ?? '')}`] })).stop();
-        continue;
-      }
       for (let i = 0; i < n; i += 1) {
         const gateway = await spawnGateway(mode.env);
         const pid = gateway.child.pid ?? 0;
@@ -737,7 +740,7 @@ async function coldStarts(n: number, profile = false): Promise<void> {
     if (profile) {
       for (const mode of readdirSync(profileDir)) for (const file of readdirSync(join(profileDir, mode))) process.stdout.write(formatSummary(join(profileDir, mode, file), 30));
     } else {
-      process.stdout.write(`\n${Object.entries(machine()).map(([k, v]) => `${k}: ${v}`).join('   ')}\n\n${lines.join('\n')}\n`);
+      process.stdout.write(`\n${machineLine(machine())}\n\n${lines.join('\n')}\n`);
     }
   } finally {
     await postgres?.destroy();
@@ -747,7 +750,11 @@ async function coldStarts(n: number, profile = false): Promise<void> {
 
 async function main(): Promise<void> {
   const cold = process.argv.find((a) => a === '--cold-starts' || a.startsWith('--cold-starts='));
-  if (cold !== undefined) return await coldStarts(Number(cold.split('=')[1] ?? 7));
+  if (cold !== undefined) {
+    const starts = Number(cold.split('=')[1] ?? 7);
+    if (!Number.isInteger(starts) || starts < 1) throw new Error(`--cold-starts=N needs a whole number of starts, 1 or more (got ${cold})`);
+    return await coldStarts(starts);
+  }
   if (process.argv.includes('--profile=cold')) return await coldStarts(1, true);
   if (process.argv.includes('--tracing')) return await tracingRows();
   if (process.argv.includes('--latency')) return await latency();
