@@ -164,8 +164,8 @@ export class TenantPacers {
     return tenant;
   }
 
-  /** Sets the pace; `announce` reports it (increases happen per answer, so only cuts and estimates are reported). */
-  #set(tenantId: string, tenant: TenantPace, perSecond: number, changedAt: number, announce: boolean): void {
+  /** Sets the pace (`null`: unpaced); `announce` reports it (increases happen per answer, so only cuts, estimates and forgetting are reported). */
+  #set(tenantId: string, tenant: TenantPace, perSecond: number | null, changedAt: number, announce: boolean): void {
     tenant.perSecond = perSecond;
     if (announce) {
       tenant.changedAt = changedAt;
@@ -175,12 +175,7 @@ export class TenantPacers {
   }
 
   #maybeForget(tenantId: string, tenant: TenantPace, now: number): void {
-    if (tenant.perSecond !== null && now - tenant.lastThrottleAt >= this.#config.forgetAfterMs) {
-      tenant.perSecond = null;
-      tenant.changedAt = now;
-      tenant.generation += 1;
-      this.#onPace(tenantId, null);
-    }
+    if (tenant.perSecond !== null && now - tenant.lastThrottleAt >= this.#config.forgetAfterMs) this.#set(tenantId, tenant, null, now, true);
   }
 }
 
