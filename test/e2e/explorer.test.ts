@@ -19,7 +19,6 @@ import { gql, SIGNAL, startStack, type Stack } from '../helpers/stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-
 describe.skipIf(CHROMIUM === null)('explorer in a browser (dev stack)', () => {
   let dataDir: string;
   let stack: DevStack;

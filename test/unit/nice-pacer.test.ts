@@ -56,7 +56,7 @@ describe('TenantPacers', () => {
     }
     expect(slots).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]);
     // The refused slot was not booked: the next caller with more time gets it.
-    expect(pacers.reserve('acme', start + 10_000, 400)).toMatchObject({ sendAt: start + 650, paced: true });
+    expect(pacers.reserve('acme', start + 10_000, 400)).toEqual({ sendAt: start + 650, paced: true, generation: pacers.generation('acme') });
   });
 
   it('on a cut gives up the slots booked at the old pace: a new generation, booked again one new interval from now', () => {
@@ -85,7 +85,7 @@ describe('TenantPacers', () => {
     pacers.throttled('acme', now);
     pacers.reserve('acme', now + 5_000, 0);
     now += 5_000;
-    expect(pacers.reserve('acme', now + 5_000, 0)).toMatchObject({ sendAt: now, paced: true });
+    expect(pacers.reserve('acme', now + 5_000, 0)).toEqual({ sendAt: now, paced: true, generation: pacers.generation('acme') });
   });
 
   it('cuts the pace once for 429s to requests sent at it, and raises it by 1/pace per admitted request', () => {
@@ -158,7 +158,9 @@ describe('TenantPacers', () => {
     now += DEFAULT_PACING.forgetAfterMs - 1;
     expect(pacers.pace('acme')).toBe(20);
     now += 1;
-    expect(pacers.reserve('acme', now + 1_000, 0)).toMatchObject({ sendAt: now, paced: false });
+    const paced = pacers.generation('acme');
+    // Forgetting is a change of pace like any other: a new generation, so no slot booked before it stands.
+    expect(pacers.reserve('acme', now + 1_000, 0)).toEqual({ sendAt: now, paced: false, generation: paced + 1 });
     expect(pacers.pace('acme')).toBeNull();
     expect(announced.at(-1)).toEqual(['acme', null]);
   });
