@@ -16,7 +16,7 @@
  *                                      CXone call and outcome commit, answer
  *   npm run bench -- --quick           rows 1–4 and the hand-written peer (no express, cold start or PostgreSQL rows)
  *   npm run bench -- --rows=peer,pglite  only the named groups: baseline (1, 1x), pglite (2–4),
- *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b); the
+ *                                      peer (H2, H3), cold (5, 6a–6c), postgres (7, 7b, 7c, 7s); the
  *                                      issue-14 target rows (T…) print for whatever they can divide
  *   npm run bench -- --cold-starts[=N] N starts (default 7) on an existing PGlite data dir, and on
  *                                      PostgreSQL when installed: wall and CPU time to /readyz and
