@@ -4,15 +4,20 @@
  *
  * CXone limits requests per business unit and often answers 429 without `Retry-After`, and it does
  * not publish the limit. (A 429 with `Retry-After` says when to come back, and the retry policy
- * follows it; it does not move the pace.) So a tenant starts unpaced; at its first 429 after CXone admitted some of
- * its requests, the pace becomes what CXone admitted over the last second (the limit, seen from here), and from then on every Signal API
- * request of the tenant takes the next free slot at that pace. The pace then follows CXone the way
- * TCP follows a link (additive increase, multiplicative decrease): each admitted request raises it
- * by `1 / pace` (about one request per second, per second, while it is used in full), and a 429 to
- * a request sent at the current pace cuts it to `decrease` × itself, at most once per pace change.
+ * follows it; it does not move the pace.) So a tenant starts unpaced; at its first 429 after CXone
+ * admitted some of its requests, the pace becomes what CXone admitted over the second before the
+ * refused request was sent (the limit, seen from here; counted by send time, so a starved process
+ * that reads the answers late still sees that second), and from then on every Signal API request
+ * of the tenant takes the next free slot at that pace. The pace then follows CXone the way TCP
+ * follows a link (additive increase, multiplicative decrease): each admitted request raises it by
+ * `1 / pace` (about one request per second, per second, while it is used in full), and a 429 to a
+ * request sent at the current pace cuts it to `decrease` × itself, at most once per pace change.
  * A 429 to a request sent before the last cut says nothing new about this pace; one to a request
- * sent before the tenant was paced may only raise a first estimate made while answers were still arriving. After `forgetAfterMs` without a
- * 429, the tenant is unpaced again.
+ * sent before the tenant was paced may only raise the first estimate, when answers still arriving
+ * show that the same second admitted more. After `forgetAfterMs` with neither a 429 nor a request
+ * the pace held back (booked a later slot, or told to come back), the tenant is unpaced again: a
+ * pace still holding handoffs back is in use, and forgetting it would send their backlog unpaced
+ * (RFC 7661 likewise keeps TCP's window while it is used, and lets it decay only when idle).
  *
  * A request whose slot would leave less than `minExchangeMs` before its caller's deadline is not
  * booked: the caller is told when its turn would be (`Paced.retryAt`) and the handoff waits in the
@@ -29,7 +34,7 @@ export interface PacingConfig {
   readonly maxPerSecond: number;
   /** Factor a 429 at the current pace multiplies it by. */
   readonly decrease: number;
-  /** Time without a 429 after which the tenant is unpaced. */
+  /** Time without a 429, and without a request the pace held back, after which the tenant is unpaced. */
   readonly forgetAfterMs: number;
 }
 
@@ -44,6 +49,13 @@ export const DEFAULT_PACING: PacingConfig = Object.freeze({ minPerSecond: 1, max
 const WINDOW_MS = 1_000;
 
 /**
+ * How long admissions are kept. A 429 is compared with what CXone admitted over the second before
+ * that request was sent, and on a starved process its answer may be read seconds after; the
+ * admissions of that second must still be there (an attempt lasts at most its timeout).
+ */
+const HISTORY_MS = 10_000;
+
+/**
  * A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`;
  * `admitting` says whether CXone admitted any of the tenant's requests over the last second.
  */
@@ -56,12 +68,16 @@ interface TenantPace {
   nextSlot: number;
   /** When the tenant became paced: 429s to requests sent before it were sent unpaced. */
   pacedSince: number;
+  /** The send time of the request whose 429 set the first estimate: the estimate is of the second before it. */
+  estimatedAt: number;
   /** When `perSecond` was last set or cut: answers to requests sent before it describe an older pace. */
   changedAt: number;
   /** Counts sets, cuts and lifts of the pace: a slot booked under an older one is booked again. */
   generation: number;
   lastThrottleAt: number;
-  /** Send times, in order, of the requests CXone admitted that were sent within the last `WINDOW_MS` (at most `maxPerSecond`). */
+  /** The latest time a request the pace held back was due: its booked slot, or when it was told to come back. */
+  heldUntil: number;
+  /** Send times, in order, of the requests CXone admitted that were sent within the last `HISTORY_MS` (at most `maxPerSecond` per second of it). */
   readonly admitted: number[];
 }
 
@@ -105,9 +121,9 @@ export class TenantPacers {
     this.#maybeForget(tenantId, tenant, now);
     if (tenant.perSecond === null) return { sendAt: now, paced: false, generation: tenant.generation };
     const slot = Math.max(now, tenant.nextSlot);
+    if (slot > now) tenant.heldUntil = Math.max(tenant.heldUntil, slot);
     if (slot + minExchangeMs > deadline) {
-      trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
-      return { retryAt: slot, admitting: tenant.admitted.length > 0 };
+      return { retryAt: slot, admitting: countSince(tenant.admitted, now - WINDOW_MS) > 0 };
     }
     tenant.nextSlot = slot + 1000 / tenant.perSecond;
     return { sendAt: slot, paced: true, generation: tenant.generation };
@@ -122,7 +138,7 @@ export class TenantPacers {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
     insertSorted(tenant.admitted, sentAt);
-    trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
+    this.#trimHistory(tenant, now);
     if (tenant.perSecond !== null && tenant.perSecond < this.#config.maxPerSecond) {
       this.#set(tenantId, tenant, Math.min(this.#config.maxPerSecond, tenant.perSecond + 1 / tenant.perSecond), now, false);
     }
@@ -133,18 +149,22 @@ export class TenantPacers {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
     tenant.lastThrottleAt = now;
-    trimWindow(tenant.admitted, now, this.#config.maxPerSecond);
-    const seen = Math.max(this.#config.minPerSecond, tenant.admitted.length * (1000 / WINDOW_MS));
+    this.#trimHistory(tenant, now);
     if (tenant.perSecond === null) {
+      const seen = this.#admittedPerSecond(tenant, sentAt);
       // A 429 with nothing admitted says CXone refuses this tenant, not at what rate it would admit
       // it: that is for the retry policy and the breaker. Otherwise the limit as seen from here is
-      // what CXone admitted over the last second.
-      if (tenant.admitted.length === 0) return;
-      this.#set(tenantId, tenant, seen, now, true);
+      // what CXone admitted over the second before this request was sent.
+      if (seen === 0) return;
+      this.#set(tenantId, tenant, Math.max(this.#config.minPerSecond, seen), now, true);
       tenant.pacedSince = now;
+      tenant.estimatedAt = sentAt;
       tenant.nextSlot = now;
     } else if (sentAt < tenant.pacedSince) {
-      // Sent unpaced, answered after the first estimate: it may only show that estimate was low.
+      // Sent unpaced, answered after the first estimate: answers still arriving then may show that
+      // the same second admitted more. Only that second counts: later ones, on a starved process,
+      // can bunch more sends into one second of its clock than CXone admits in one of its own.
+      const seen = this.#admittedPerSecond(tenant, tenant.estimatedAt);
       if (seen > tenant.perSecond && tenant.changedAt === tenant.pacedSince) this.#set(tenantId, tenant, seen, tenant.changedAt, true);
     } else if (sentAt >= tenant.changedAt) {
       this.#set(tenantId, tenant, Math.max(this.#config.minPerSecond, tenant.perSecond * this.#config.decrease), now, true);
@@ -158,7 +178,7 @@ export class TenantPacers {
   #tenant(tenantId: string): TenantPace {
     let tenant = this.#byTenant.get(tenantId);
     if (tenant === undefined) {
-      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, changedAt: 0, generation: 0, lastThrottleAt: 0, admitted: [] };
+      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, estimatedAt: 0, changedAt: 0, generation: 0, lastThrottleAt: 0, heldUntil: 0, admitted: [] };
       this.#byTenant.set(tenantId, tenant);
     }
     return tenant;
@@ -174,8 +194,27 @@ export class TenantPacers {
     }
   }
 
+  /**
+   * What CXone admitted over the second before `sentAt`, by send time, not over the second before
+   * the answer was read: a starved process reads answers late, and the second before now would
+   * look empty.
+   */
+  #admittedPerSecond(tenant: TenantPace, sentAt: number): number {
+    return countBetween(tenant.admitted, sentAt - WINDOW_MS, sentAt) * (1000 / WINDOW_MS);
+  }
+
+  /** Drops admissions sent before the history, and keeps at most `maxPerSecond` per second of it. */
+  #trimHistory(tenant: TenantPace, now: number): void {
+    const times = tenant.admitted;
+    let drop = 0;
+    while (drop < times.length && times[drop]! <= now - HISTORY_MS) drop += 1;
+    drop = Math.max(drop, times.length - this.#config.maxPerSecond * (HISTORY_MS / WINDOW_MS));
+    if (drop > 0) times.splice(0, drop);
+  }
+
   #maybeForget(tenantId: string, tenant: TenantPace, now: number): void {
-    if (tenant.perSecond !== null && now - tenant.lastThrottleAt >= this.#config.forgetAfterMs) this.#set(tenantId, tenant, null, now, true);
+    const lastUsed = Math.max(tenant.lastThrottleAt, tenant.heldUntil);
+    if (tenant.perSecond !== null && now - lastUsed >= this.#config.forgetAfterMs) this.#set(tenantId, tenant, null, now, true);
   }
 }
 
@@ -186,10 +225,14 @@ function insertSorted(times: number[], time: number): void {
   times.splice(at, 0, time);
 }
 
-/** Drops admissions older than the window, and keeps at most `cap` of them. */
-function trimWindow(times: number[], now: number, cap: number): void {
-  let drop = 0;
-  while (drop < times.length && times[drop]! <= now - WINDOW_MS) drop += 1;
-  drop = Math.max(drop, times.length - cap);
-  if (drop > 0) times.splice(0, drop);
+/** How many of the ascending `times` are in (`from`, `to`]. */
+function countBetween(times: readonly number[], from: number, to: number): number {
+  let count = 0;
+  for (let at = times.length - 1; at >= 0 && times[at]! > from; at -= 1) if (times[at]! <= to) count += 1;
+  return count;
+}
+
+/** How many of the ascending `times` are after `from`. */
+function countSince(times: readonly number[], from: number): number {
+  return countBetween(times, from, Number.POSITIVE_INFINITY);
 }

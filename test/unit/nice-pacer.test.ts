@@ -1,8 +1,10 @@
 /**
  * The per-tenant pace (src/nice/pacer.ts) on a hand-moved clock: unpaced until CXone's first 429,
- * then CXone's admitted rate of the last second; slots one pace apart; a slot past the deadline is
- * not booked; additive increase per admitted request, one cut per pace for 429s sent at it, upward
- * correction only for 429s sent before it; forgotten after 10 quiet seconds; no pace from a 429 when CXone admitted nothing.
+ * then what CXone admitted over the second before the refused request was sent, however late the
+ * answers are read; slots one pace apart; a slot past the deadline is not booked; additive increase
+ * per admitted request, one cut per pace for 429s sent at it, upward correction of the first
+ * estimate's second only, for 429s sent before it; forgotten 10 s after the last 429 and the last
+ * request it held back; no pace from a 429 when CXone admitted nothing.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PACING, TenantPacers } from '../../src/nice/pacer.js';
@@ -31,7 +33,7 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBeNull();
     expect(pacers.reserve('acme', now + 5_000, 2_000)).toEqual({ sendAt: now, paced: false, generation: 0 });
 
-    pacers.throttled('acme', now - 10);
+    pacers.throttled('acme', now);
     expect(pacers.pace('acme')).toBe(50);
     expect(announced).toEqual([['acme', 50]]);
     expect(pacers.pace('other')).toBeNull();
@@ -110,16 +112,36 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBeLessThan(before + 11);
   });
 
-  it('raises a first estimate set too low by 429s to requests sent before it, never lowers it with them', () => {
-    admit('acme', 5, 200);
-    pacers.throttled('acme', now - 50); // the first 429 arrives while 2xx answers are still coming back
+  it('raises a first estimate set too low by answers still arriving for the same second, never lowers it, and counts no later second', () => {
+    const base = now;
+    const sent = Array.from({ length: 20 }, (_, i) => base + i * 10); // 20 requests over 200 ms, all admitted
+    const refusedAt = base + 200; // then one refused
+    now = base + 250;
+    for (const at of sent.slice(0, 5)) pacers.admitted('acme', at);
+    pacers.throttled('acme', refusedAt); // its 429 is read while 15 answers are still on their way
     expect(pacers.pace('acme')).toBe(5);
-    const setAt = now;
-    admit('acme', 15, 100);
-    pacers.throttled('acme', setAt - 20);
-    expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
-    pacers.throttled('acme', setAt - 10);
-    expect(pacers.pace('acme')).toBeGreaterThanOrEqual(20);
+    now += 50;
+    for (const at of sent.slice(5)) pacers.admitted('acme', at);
+    pacers.throttled('acme', refusedAt + 5); // another request sent unpaced, before the estimate
+    expect(pacers.pace('acme')).toBe(20);
+    pacers.throttled('acme', refusedAt + 8);
+    expect(pacers.pace('acme')).toBe(20);
+
+    // Sends a starved process bunched into the next second of its clock are not a faster CXone.
+    // (Each admission still raises the pace by 1/pace; the 429 after them adds nothing.)
+    for (let i = 0; i < 40; i += 1) pacers.admitted('acme', refusedAt + 100 + i * 5);
+    const raised = pacers.pace('acme')!;
+    expect(raised).toBeLessThan(23);
+    pacers.throttled('acme', refusedAt + 9);
+    expect(pacers.pace('acme')).toBe(raised);
+  });
+
+  it('finds the rate of the second before the refused request was sent, however late its answers are read', () => {
+    const base = now;
+    now += 2_500; // a starved process reads a second of answers, and the 429 after them, 1.5 s late
+    for (let i = 1; i <= 20; i += 1) pacers.admitted('acme', base + i * 50);
+    pacers.throttled('acme', base + 1_000);
+    expect(pacers.pace('acme')).toBe(20);
   });
 
   it('counts admissions by send time: a second of answers read at once after a stall is still one second of CXone', () => {
@@ -163,5 +185,40 @@ describe('TenantPacers', () => {
     expect(pacers.reserve('acme', now + 1_000, 0)).toEqual({ sendAt: now, paced: false, generation: paced + 1 });
     expect(pacers.pace('acme')).toBeNull();
     expect(announced.at(-1)).toEqual(['acme', null]);
+  });
+
+  it('keeps the pace while it still holds requests back, and forgets it 10 s after the last one was due', () => {
+    admit('acme', 2, 1_000);
+    pacers.throttled('acme', now); // paced at 2/s, and no 429 from here on
+    const throttledAt = now;
+    // A backlog arrives faster than the pace for 15 s: each request is booked a later slot, or told
+    // to come back when its caller's deadline is too near (a deferred handoff books nothing).
+    let lastDue = 0;
+    for (let at = throttledAt; at < throttledAt + 15_000; at += 100) {
+      now = at;
+      const turn = pacers.reserve('acme', now + 1_000, 500);
+      expect(turn).not.toMatchObject({ paced: false });
+      lastDue = 'sendAt' in turn ? turn.sendAt : turn.retryAt;
+    }
+    expect(now - throttledAt).toBeGreaterThan(DEFAULT_PACING.forgetAfterMs);
+    expect(pacers.pace('acme')).toBe(2);
+    expect(announced.filter(([, perSecond]) => perSecond === null)).toEqual([]);
+
+    now = lastDue + DEFAULT_PACING.forgetAfterMs - 1;
+    expect(pacers.pace('acme')).not.toBeNull();
+    now += 1;
+    expect(pacers.pace('acme')).toBeNull();
+    expect(announced.at(-1)).toEqual(['acme', null]);
+  });
+
+  it('forgets a pace that holds nothing back: requests slower than the pace do not keep it', () => {
+    admit('acme', 20, 1_000);
+    pacers.throttled('acme', now);
+    const throttledAt = now;
+    for (now = throttledAt + 1_000; now < throttledAt + DEFAULT_PACING.forgetAfterMs; now += 1_000) {
+      expect(pacers.reserve('acme', now + 5_000, 0)).toMatchObject({ sendAt: now, paced: true });
+    }
+    now = throttledAt + DEFAULT_PACING.forgetAfterMs;
+    expect(pacers.reserve('acme', now + 5_000, 0)).toMatchObject({ sendAt: now, paced: false });
   });
 });
