@@ -1,6 +1,6 @@
 /**
  * Paces a tenant's Signal API requests at the rate CXone was seen to admit, once CXone has
- * throttled them (docs/architecture.md, "Throttling and the circuit breaker").
+ * throttled them (docs/reliability.md, "Throttling and the circuit breaker").
  *
  * CXone limits requests per business unit and often answers 429 without `Retry-After`, and it does
  * not publish the limit. (A 429 with `Retry-After` says when to come back, and the retry policy
