@@ -77,7 +77,7 @@ interface TenantPace {
   lastThrottleAt: number;
   /** The latest time a request the pace held back was due: its booked slot, or when it was told to come back. */
   heldUntil: number;
-  /** Send times, in order, of the requests CXone admitted that were sent within the last `HISTORY_MS` (at most `maxPerSecond` per second of it). */
+  /** Send times, in order, of the requests CXone admitted that were sent within the last `HISTORY_MS` or two (trimmed in batches). */
   readonly admitted: number[];
 }
 
@@ -203,12 +203,18 @@ export class TenantPacers {
     return countBetween(tenant.admitted, sentAt - WINDOW_MS, sentAt) * (1000 / WINDOW_MS);
   }
 
-  /** Drops admissions sent before the history, and keeps at most `maxPerSecond` per second of it. */
+  /**
+   * Drops admissions sent before the history, and keeps at most `maxPerSecond` per second of it;
+   * in batches (once the oldest is a whole history old, or the count twice the cap), so a busy
+   * tenant does not shift the array on every answer.
+   */
   #trimHistory(tenant: TenantPace, now: number): void {
     const times = tenant.admitted;
+    const cap = this.#config.maxPerSecond * (HISTORY_MS / WINDOW_MS);
+    if (times.length <= 2 * cap && (times.length === 0 || times[0]! > now - 2 * HISTORY_MS)) return;
     let drop = 0;
     while (drop < times.length && times[drop]! <= now - HISTORY_MS) drop += 1;
-    drop = Math.max(drop, times.length - this.#config.maxPerSecond * (HISTORY_MS / WINDOW_MS));
+    drop = Math.max(drop, times.length - cap);
     if (drop > 0) times.splice(0, drop);
   }
 
