@@ -39,9 +39,9 @@ export interface PacingConfig {
 }
 
 /**
- * One request a second at the slowest; cut by 30 % on a 429 (CUBIC's factor); forgotten after 10 s
- * without one (the window of NICE's SDK breaker: a limit unseen for that long is learnt again at
- * the cost of one second's 429s).
+ * One request a second at the slowest; cut by 30 % on a 429 (CUBIC's factor); forgotten 10 s after
+ * the last 429 and the last request it held back (the window of NICE's SDK breaker: a limit unseen
+ * for that long is learnt again at the cost of one second's 429s).
  */
 export const DEFAULT_PACING: PacingConfig = Object.freeze({ minPerSecond: 1, maxPerSecond: 1_000, decrease: 0.7, forgetAfterMs: 10_000 });
 
