@@ -36,6 +36,17 @@ async function main(): Promise<void> {
   }
   progress.done();
 
+  // Before the banner: whoever waits for it (a test, a supervisor) may stop the stack at once, and
+  // a SIGTERM that arrived before the handler would kill the process with the stack still open.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    void stack.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   const { simulatorUrl: sim, graphqlUrl: graphql, exampleContactId } = stack;
   console.log(`
 CXone simulator  ${sim}
@@ -51,15 +62,6 @@ Try it:
     -d '{"query":"mutation($c:String!){signalContact(input:{contactId:$c,params:[\\"billing\\"]}){handoff{id state params}}}","variables":{"c":"'$CONTACT'"}}'
   curl -s "${sim}/_sim/signals?contactId=$CONTACT"
 `);
-
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    void stack.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -95,12 +95,13 @@ try {
     // The gateway's logger: the same ISO times and redaction, named cxone-sim.
     log: createLogger({ level: isOneOf(LOG_LEVELS, level) ? level : 'info', service: 'cxone-sim' }),
   });
-  console.log(`cxone-sim listening on ${simulator.url} (tenant ${seed?.businessUnits[0]?.tenantId ?? DEMO.tenantId})`);
+  // Before the line that says it is ready: whoever waits for it may signal at once.
   const stop = (): void => {
     void simulator.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  console.log(`cxone-sim listening on ${simulator.url} (tenant ${seed?.businessUnits[0]?.tenantId ?? DEMO.tenantId})`);
 } catch (error) {
   fail(`cannot start: ${(error as Error).message}`, 1);
 }

@@ -80,12 +80,11 @@ async function run(argv: readonly string[]): Promise<void> {
   // main thread and reads its data directory meanwhile (issue 14, cold start).
   const opening = createStore(config.store, { log: log.child({ component: 'store' }) });
   const [{ startGateway }, store] = await Promise.all([import('./main.js'), opening]);
-  const gateway = await startGateway(config, { log, store, loadTenants: () => readTenantsFile(config.tenantsFile, process.env, io) });
-  // SIGHUP: read the tenants file again (it is also watched); a refused file changes nothing.
-  process.on('SIGHUP', () => {
-    gateway.reloadTenants();
-  });
+  const starting = startGateway(config, { log, store, loadTenants: () => readTenantsFile(config.tenantsFile, process.env, io) });
 
+  // Installed before the gateway logs `gateway listening`: whoever waits for that line (a
+  // supervisor, a test) may signal at once, and a SIGTERM with no handler yet would kill the
+  // process with its store open instead of stopping it.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -99,19 +98,27 @@ async function run(argv: readonly string[]): Promise<void> {
       log.error({ signal }, 'shutdown took too long; exiting');
       process.exit(1);
     }, config.http.shutdownTimeoutMs + 5000).unref();
-    gateway.close().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((gateway) => gateway.close())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  const gateway = await starting;
+  // SIGHUP: read the tenants file again (it is also watched); a refused file changes nothing.
+  process.on('SIGHUP', () => {
+    gateway.reloadTenants();
+  });
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {
