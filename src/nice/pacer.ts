@@ -74,9 +74,8 @@ interface TenantPace {
   changedAt: number;
   /** Counts sets, cuts and lifts of the pace: a slot booked under an older one is booked again. */
   generation: number;
-  lastThrottleAt: number;
-  /** The latest time a request the pace held back was due: its booked slot, or when it was told to come back. */
-  heldUntil: number;
+  /** The latest of the last 429 and the time the last request the pace held back was due (its booked slot, or when it was told to come back). */
+  inUseUntil: number;
   /** Send times, in order, of the requests CXone admitted that were sent within the last `HISTORY_MS` or two (trimmed in batches). */
   readonly admitted: number[];
 }
@@ -121,7 +120,7 @@ export class TenantPacers {
     this.#maybeForget(tenantId, tenant, now);
     if (tenant.perSecond === null) return { sendAt: now, paced: false, generation: tenant.generation };
     const slot = Math.max(now, tenant.nextSlot);
-    if (slot > now) tenant.heldUntil = Math.max(tenant.heldUntil, slot);
+    if (slot > now) tenant.inUseUntil = Math.max(tenant.inUseUntil, slot);
     if (slot + minExchangeMs > deadline) {
       return { retryAt: slot, admitting: countSince(tenant.admitted, now - WINDOW_MS) > 0 };
     }
@@ -148,7 +147,7 @@ export class TenantPacers {
   throttled(tenantId: string, sentAt: number): void {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
-    tenant.lastThrottleAt = now;
+    tenant.inUseUntil = Math.max(tenant.inUseUntil, now);
     this.#trimHistory(tenant, now);
     if (tenant.perSecond === null) {
       const seen = this.#admittedPerSecond(tenant, sentAt);
@@ -178,7 +177,7 @@ export class TenantPacers {
   #tenant(tenantId: string): TenantPace {
     let tenant = this.#byTenant.get(tenantId);
     if (tenant === undefined) {
-      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, estimatedAt: 0, changedAt: 0, generation: 0, lastThrottleAt: 0, heldUntil: 0, admitted: [] };
+      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, estimatedAt: 0, changedAt: 0, generation: 0, inUseUntil: 0, admitted: [] };
       this.#byTenant.set(tenantId, tenant);
     }
     return tenant;
@@ -219,8 +218,7 @@ export class TenantPacers {
   }
 
   #maybeForget(tenantId: string, tenant: TenantPace, now: number): void {
-    const lastUsed = Math.max(tenant.lastThrottleAt, tenant.heldUntil);
-    if (tenant.perSecond !== null && now - lastUsed >= this.#config.forgetAfterMs) this.#set(tenantId, tenant, null, now, true);
+    if (tenant.perSecond !== null && now - tenant.inUseUntil >= this.#config.forgetAfterMs) this.#set(tenantId, tenant, null, now, true);
   }
 }
 
