@@ -57,7 +57,8 @@ const HISTORY_MS = 10_000;
 
 /**
  * A slot: send at `sendAt` (now or later). Or no slot before the deadline: try again at `retryAt`;
- * `admitting` says whether CXone admitted any of the tenant's requests over the last second.
+ * `admitting` says whether CXone admitted any of the tenant's requests sent in the second before
+ * its latest refused one, or since (by send time, like the estimate: a late read changes nothing).
  */
 export type PaceDecision = { readonly sendAt: number; readonly paced: boolean; readonly generation: number } | { readonly retryAt: number; readonly admitting: boolean };
 
@@ -76,6 +77,8 @@ interface TenantPace {
   generation: number;
   /** The latest of the last 429 and the time the last request the pace held back was due (its booked slot, or when it was told to come back). */
   inUseUntil: number;
+  /** Send time of the latest request CXone answered 429 (without `Retry-After`). */
+  lastRefusedSentAt: number;
   /** Send times, in order, of the requests CXone admitted that were sent within the last `HISTORY_MS` or two (trimmed in batches). */
   readonly admitted: number[];
 }
@@ -122,7 +125,7 @@ export class TenantPacers {
     const slot = Math.max(now, tenant.nextSlot);
     if (slot > now) tenant.inUseUntil = Math.max(tenant.inUseUntil, slot);
     if (slot + minExchangeMs > deadline) {
-      return { retryAt: slot, admitting: countSince(tenant.admitted, now - WINDOW_MS) > 0 };
+      return { retryAt: slot, admitting: countSince(tenant.admitted, tenant.lastRefusedSentAt - WINDOW_MS) > 0 };
     }
     tenant.nextSlot = slot + 1000 / tenant.perSecond;
     return { sendAt: slot, paced: true, generation: tenant.generation };
@@ -148,6 +151,7 @@ export class TenantPacers {
     const now = this.#clock.now();
     const tenant = this.#tenant(tenantId);
     tenant.inUseUntil = Math.max(tenant.inUseUntil, now);
+    tenant.lastRefusedSentAt = Math.max(tenant.lastRefusedSentAt, sentAt);
     this.#trimHistory(tenant, now);
     if (tenant.perSecond === null) {
       const seen = this.#admittedPerSecond(tenant, sentAt);
@@ -177,7 +181,7 @@ export class TenantPacers {
   #tenant(tenantId: string): TenantPace {
     let tenant = this.#byTenant.get(tenantId);
     if (tenant === undefined) {
-      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, estimatedAt: 0, changedAt: 0, generation: 0, inUseUntil: 0, admitted: [] };
+      tenant = { perSecond: null, nextSlot: 0, pacedSince: 0, estimatedAt: 0, changedAt: 0, generation: 0, inUseUntil: 0, lastRefusedSentAt: 0, admitted: [] };
       this.#byTenant.set(tenantId, tenant);
     }
     return tenant;

@@ -144,6 +144,19 @@ describe('TenantPacers', () => {
     expect(pacers.pace('acme')).toBe(20);
   });
 
+  it('tells a turn to wait for from an outright refusal by send time, however late the answers are read', () => {
+    const base = now;
+    for (let i = 1; i <= 5; i += 1) pacers.admitted('acme', base + i * 100);
+    pacers.throttled('acme', base + 600); // paced at 5/s
+    now = base + 3_000; // a starved process: the next refusal's answer and this booking come 2.4 s late
+    pacers.throttled('acme', base + 700);
+    expect(pacers.reserve('acme', now + 100, 500)).toMatchObject({ admitting: true });
+
+    // CXone then refuses everything for over a second: nothing admitted sent in the second before the latest refusal.
+    pacers.throttled('acme', base + 2_800);
+    expect(pacers.reserve('acme', now + 100, 500)).toMatchObject({ admitting: false });
+  });
+
   it('counts admissions by send time: a second of answers read at once after a stall is still one second of CXone', () => {
     const sentFrom = now;
     now += 2_000; // the event loop stalled; 20 answers to requests sent 2 s ago arrive now, with 20 sent in the last second
