@@ -70,8 +70,9 @@ const ROWS: readonly Row[] = [
   { name: 'signal 202 with a malformed body', faults: [signal({ kind: 'malformed', count: 1 })], state: 'SIGNALED', code: null, attempts: 1, signals: 1 },
 ];
 
-/** One tenant per `cold` row (numbers 3–9: 1 and 2 are TENANT_A and TENANT_B). */
-const COLD_TENANTS: readonly ReliabilityTenant[] = ROWS.filter((row) => row.setup === 'cold').map((_, i) => makeTenant(`cold${i + 1}`, i + 3));
+/** A tenant of its own for each `cold` row (numbers 3–9: 1 and 2 are TENANT_A and TENANT_B). */
+const COLD_TENANT: ReadonlyMap<Row, ReliabilityTenant> = new Map(ROWS.filter((row) => row.setup === 'cold').map((row, i) => [row, makeTenant(`cold${i + 1}`, i + 3)]));
+const COLD_TENANTS = [...COLD_TENANT.values()];
 
 interface Measured {
   readonly row: Row;
@@ -88,8 +89,6 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
   let signalCounts = new Map<string, number>();
   const spawn = () => h.spawn({ SIGNAL_WAIT_MS: '3000', SIGNAL_BUDGET_MS: String(BUDGET_MS), CXONE_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), WORKER_INTERVAL_MS: '100' });
 
-  const coldTenants = [...COLD_TENANTS];
-
   beforeAll(async () => {
     h = await startHarness({ tenants: COLD_TENANTS });
     gateway = await spawn();
@@ -100,8 +99,7 @@ describe('fault matrix: CXone faults → handoff outcome', () => {
   });
 
   it.each(ROWS)('$name → $state $code', async (row) => {
-    const tenant = row.setup === 'cold' ? coldTenants.shift() : TENANT_A;
-    if (tenant === undefined) throw new Error('more cold rows than COLD_TENANTS');
+    const tenant = COLD_TENANT.get(row) ?? TENANT_A;
     const contactId = await h.createCall(tenant);
     if (row.setup === 'ended') await h.endContact(contactId);
     await h.clearFaults();
