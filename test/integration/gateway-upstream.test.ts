@@ -8,6 +8,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { firstError, RETRY, settled, signal, STATUS, type HandoffView } from './gateway-operations.js';
 
+/** Signals a new contact on the simulator and waits for the handoff to leave PENDING. */
+async function signalNewContact(stack: Stack, params: string[] = ['p1']): Promise<HandoffView> {
+  const call = await stack.sim.createCall();
+  const handoff = await signal(stack, { contactId: call.contactId, params });
+  return handoff.state === 'PENDING' ? await settled(stack, call.contactId) : handoff;
+}
+
 describe('gateway against CXone faults', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -18,16 +25,10 @@ describe('gateway against CXone faults', () => {
   afterAll(async () => await stack?.close());
   afterEach(async () => await stack.sim.clearFaults());
 
-  async function signalNewContact(params: string[] = ['p1']): Promise<HandoffView> {
-    const call = await stack.sim.createCall();
-    const handoff = await signal(stack, { contactId: call.contactId, params });
-    return handoff.state === 'PENDING' ? await settled(stack, call.contactId) : handoff;
-  }
-
   // First, while the gateway holds no token yet: the token endpoint refuses the credentials.
   it('token endpoint 401 → FAILED, CXONE_AUTH_FAILED', async () => {
     await stack.sim.addFault({ route: 'token', kind: 'status', status: 401, count: 5 });
-    const handoff = await signalNewContact();
+    const handoff = await signalNewContact(stack);
     expect(handoff).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_AUTH_FAILED', upstreamStatus: 401 } });
   });
 
@@ -40,12 +41,12 @@ describe('gateway against CXone faults', () => {
 
   it('400 → FAILED, CXONE_BAD_REQUEST', async () => {
     await stack.sim.addFault({ route: 'signal', kind: 'status', status: 400, count: 1 });
-    expect(await signalNewContact()).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_BAD_REQUEST', upstreamStatus: 400 } });
+    expect(await signalNewContact(stack)).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_BAD_REQUEST', upstreamStatus: 400 } });
   });
 
   it.each([401, 403])('%i from the Signal API, also after a fresh token → FAILED, CXONE_AUTH_FAILED', async (status) => {
     await stack.sim.addFault({ route: 'signal', kind: 'status', status, count: 5 });
-    expect(await signalNewContact()).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_AUTH_FAILED', upstreamStatus: status } });
+    expect(await signalNewContact(stack)).toMatchObject({ state: 'FAILED', lastError: { code: 'CXONE_AUTH_FAILED', upstreamStatus: status } });
   });
 
   /**
@@ -94,7 +95,7 @@ describe('gateway against CXone faults', () => {
 
   it('two 503s, then success → SIGNALED after 3 attempts, one signal at CXone', async () => {
     await stack.sim.addFault({ route: 'signal', kind: 'status', status: 503, count: 2 });
-    const handoff = await signalNewContact(['retry-me']);
+    const handoff = await signalNewContact(stack, ['retry-me']);
     expect(handoff).toMatchObject({ state: 'SIGNALED', attempts: 3 });
     const received = await stack.sim.signals(handoff.contactId);
     expect(received.map((s) => s.params)).toEqual([['retry-me']]);
@@ -102,7 +103,7 @@ describe('gateway against CXone faults', () => {
 
   it('retryHandoff re-runs a handoff that ran out of retries, and refuses one whose contact is gone', async () => {
     await stack.sim.addFault({ route: 'signal', kind: 'status', status: 503 });
-    const failed = await signalNewContact(['again']);
+    const failed = await signalNewContact(stack, ['again']);
     expect(failed.lastError?.code).toBe('RETRIES_EXHAUSTED');
     await stack.sim.clearFaults();
 
@@ -133,10 +134,8 @@ describe('gateway with a signal budget longer than the CXone client default (8 s
   // FAILED CXONE_TIMEOUT with 4 s of its budget left (a crash-recovery run beside a CPU hog met it).
   it('waits for a CXone answer up to CXONE_ATTEMPT_TIMEOUT_MS, past 8 s: one try, one signal at CXone', { timeout: 30_000 }, async () => {
     await stack.sim.addFault({ route: 'signal', kind: 'delay', delayMs: 8500, count: 1 });
-    const call = await stack.sim.createCall();
-    const answered = await signal(stack, { contactId: call.contactId, params: ['patient'] });
-    const handoff = answered.state === 'PENDING' ? await settled(stack, call.contactId) : answered;
+    const handoff = await signalNewContact(stack, ['patient']);
     expect(handoff).toMatchObject({ state: 'SIGNALED', attempts: 1 });
-    expect(await stack.sim.signals(call.contactId)).toHaveLength(1);
+    expect(await stack.sim.signals(handoff.contactId)).toHaveLength(1);
   });
 });
