@@ -102,7 +102,7 @@ describe('throttling: CXone answers 429 past its rate limit', () => {
     expect(counts.reduce((n, c) => n + c, 0)).toBeLessThanOrEqual(received - throttled);
     // Near the limit, not a multiple of it: after CXone's first 429 the gateway paces the tenant at
     // what CXone admitted (src/nice/pacer.ts), so CXone refuses some requests while the pace is
-    // found and followed (2–44 in fourteen runs, quiet or beside `stress-ng --cpu 2`, since the pace is
+    // found and followed (2–44 in seventeen runs, quiet or beside `stress-ng --cpu 2`, since the pace is
     // kept while it holds requests back; beside a harsher hog the unpaced wave before the first 429
     // is read can pass this bound: docs/reliability.md, "Throttling and the circuit breaker"),
     // not one per retry of each handoff (each alone may try up to 10 times within its budget,
